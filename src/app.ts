@@ -1,0 +1,68 @@
+import cors from 'cors';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import type { Clock } from './clock';
+import type { Config } from './config';
+import type { Pool } from './db/pool';
+import { createHealthRouter, describeHealthRoutes } from './health/health.routes';
+import { createDocsRouter } from './http/docs.routes';
+import { errorHandler, notFoundHandler } from './http/error-handler';
+import { buildOpenApiDocument, type RouteDescriber } from './http/openapi';
+import { REQUEST_ID_HEADER, requestLogging } from './http/request-logging';
+import type { Logger } from './logger';
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** The request body exactly as received, kept for the partner HMAC check. */
+    rawBody?: Buffer;
+  }
+}
+
+export interface AppDeps {
+  config: Config;
+  pool: Pool;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** A feature's routes: the router to mount and the description of its routes for the OpenAPI document. */
+export interface Feature {
+  router: Router;
+  describe: RouteDescriber;
+}
+
+const BODY_LIMIT = '100kb';
+
+/** Builds the Express app (no listen), so tests drive it with supertest. */
+export function createApp(deps: AppDeps): Express {
+  const features: Feature[] = [{ router: createHealthRouter(deps.pool), describe: describeHealthRoutes }];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.locals.features = features;
+  app.use(requestLogging(deps.logger));
+  app.use(helmet());
+  app.use(cors({ exposedHeaders: ['token', REQUEST_ID_HEADER] }));
+  app.use(
+    express.json({
+      limit: BODY_LIMIT,
+      // partners that forget the Content-Type still send JSON
+      type: (req) => !req.headers['content-type'] || /\bjson\b/i.test(req.headers['content-type']),
+      verify: (req, _res, buffer) => {
+        req.rawBody = buffer;
+      },
+    }),
+  );
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
+
+  const document = buildOpenApiDocument(
+    features.map((feature) => feature.describe),
+    deps.config.APP_BASE_URL,
+  );
+  app.use(createDocsRouter(document));
+  for (const feature of features) app.use(feature.router);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,55 @@
+import mysql from 'mysql2/promise';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+
+export type { Pool, PoolConnection, ResultSetHeader, RowDataPacket };
+
+/** Anything that can run a query: the pool, or a connection inside a transaction. */
+export type Queryable = Pick<Pool, 'query' | 'execute'>;
+
+export interface PoolOptions {
+  connectionLimit?: number;
+}
+
+/**
+ * One pool per process. Every session runs in UTC so DATETIME columns mean UTC instants,
+ * and a dead database fails fast (the error handler turns that into 503) instead of hanging requests.
+ */
+export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool {
+  const url = new URL(databaseUrl);
+  const pool = mysql.createPool({
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.slice(1)),
+    connectionLimit: options.connectionLimit ?? 10,
+    maxIdle: options.connectionLimit ?? 10,
+    connectTimeout: 3000,
+    timezone: 'Z',
+    dateStrings: false,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    charset: 'utf8mb4_unicode_ci',
+    enableKeepAlive: true,
+  });
+  pool.pool.on('connection', (connection) => {
+    connection.query("SET time_zone = '+00:00'");
+  });
+  return pool;
+}
+
+/** Runs fn inside one transaction on one connection, committing on success and rolling back on any error. */
+export async function withTransaction<T>(pool: Pool, fn: (connection: PoolConnection) => Promise<T>): Promise<T> {
+  const connection = await pool.getConnection();
+  try {
+    await connection.beginTransaction();
+    const result = await fn(connection);
+    await connection.commit();
+    return result;
+  } catch (error) {
+    await connection.rollback().catch(() => undefined);
+    throw error;
+  } finally {
+    connection.release();
+  }
+}

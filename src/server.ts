@@ -1,0 +1,63 @@
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { systemClock } from './clock';
+import { ConfigError, loadConfig } from './config';
+import { createPool, type Pool } from './db/pool';
+import { createLogger } from './logger';
+
+/** Entry point: config, pool, listen, graceful shutdown. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  const pool = createPool(config.DATABASE_URL, { connectionLimit: config.DATABASE_POOL_SIZE });
+  await assertDatabaseReachable(pool, config.DATABASE_URL);
+
+  const app = createApp({ config, pool, logger, clock: systemClock });
+  const server = app.listen(config.PORT, () => {
+    logger.info({ port: config.PORT, baseUrl: config.APP_BASE_URL }, `IBA API listening on port ${config.PORT}`);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    stopServer(server)
+      .then(() => pool.end())
+      .then(() => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Stops accepting connections, lets requests in flight finish, and closes idle keep-alive sockets. */
+function stopServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+  });
+}
+
+async function assertDatabaseReachable(pool: Pool, databaseUrl: string): Promise<void> {
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    const url = new URL(databaseUrl);
+    const reason = (error as { code?: string }).code ?? (error as Error).message;
+    await pool.end().catch(() => undefined);
+    throw new ConfigError(`Invalid configuration: DATABASE_URL cannot be reached (${url.hostname}:${url.port || 3306}${url.pathname}): ${reason}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `Failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});
