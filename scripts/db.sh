@@ -78,7 +78,7 @@ start_server() {
   local server
   server="$(find_server)"
   log "starting MariaDB on 127.0.0.1:$PORT (data: $DATADIR)"
-  "$server" --no-defaults --datadir="$DATADIR" --socket="$SOCKET" --pid-file="$PIDFILE" \
+  setsid "$server" --no-defaults --datadir="$DATADIR" --socket="$SOCKET" --pid-file="$PIDFILE" \
     --port="$PORT" --bind-address=127.0.0.1 --user="$(id -un)" --log-error="$LOGFILE" \
     --default-time-zone=+00:00 --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --skip-name-resolve --innodb-buffer-pool-size=256M --max-connections=500 \

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Quick start: installs what is missing, then serves the API on PORT (3000) over the private MariaDB
+# (or DATABASE_URL when set). Ctrl-C or SIGTERM stops the API and the database it started, cleanly.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/install-deps.sh
+
+started_db=0
+if [ -z "${DATABASE_URL:-}" ]; then
+  scripts/db.sh status >/dev/null 2>&1 || started_db=1
+  DATABASE_URL="$(scripts/db.sh start | sed -n 's/^DATABASE_URL=//p')"
+  export DATABASE_URL
+fi
+
+stop_db() { if [ "$started_db" = 1 ]; then scripts/db.sh stop; fi; }
+trap stop_db EXIT
+
+npm run -s build
+npm run -s db:migrate
+npm run -s db:seed
+
+node dist/server.js &
+api_pid=$!
+stop_api() { kill -TERM "$api_pid" 2>/dev/null || true; }
+trap stop_api INT TERM
+# wait returns early when a trapped signal arrives; wait again for the API to finish its shutdown
+wait "$api_pid" || true
+wait "$api_pid" 2>/dev/null || true
