@@ -23,15 +23,7 @@ export function testDatabaseUrl(suffix = `test_${process.env.JEST_WORKER_ID ?? '
 
 /** Creates the database if needed, migrates it and empties every table but the reference data. */
 export async function prepareTestDatabase(databaseUrl = testDatabaseUrl()): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  url.pathname = '/';
-  const admin = await mysql.createConnection({ uri: url.toString() });
-  try {
-    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  } finally {
-    await admin.end();
-  }
+  await createEmptyDatabase(databaseUrl);
   await migrate(databaseUrl);
   const pool = createPool(databaseUrl, { connectionLimit: 1 });
   try {
@@ -41,13 +33,23 @@ export async function prepareTestDatabase(databaseUrl = testDatabaseUrl()): Prom
   }
 }
 
+/** Creates the database named by the URL when it does not exist yet. */
+export async function createEmptyDatabase(databaseUrl: string): Promise<void> {
+  await onServer(databaseUrl, (name) => `CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+}
+
 export async function dropTestDatabase(databaseUrl: string): Promise<void> {
+  await onServer(databaseUrl, (name) => `DROP DATABASE IF EXISTS \`${name}\``);
+}
+
+/** Runs one statement about the URL's database on a connection to its server (no database selected). */
+async function onServer(databaseUrl: string, statementFor: (databaseName: string) => string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = url.pathname.slice(1);
   url.pathname = '/';
   const admin = await mysql.createConnection({ uri: url.toString() });
   try {
-    await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    await admin.query(statementFor(name));
   } finally {
     await admin.end();
   }
