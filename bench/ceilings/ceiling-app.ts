@@ -1,0 +1,48 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+
+/**
+ * The bare minimum the ceilings share with the API: Express 5, a JSON body parser that keeps the raw
+ * bytes, and a health route so the bench can wait for it. No logging, no helmet, no validation.
+ */
+export function ceilingApp(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    express.json({
+      verify: (req, _res, buffer) => {
+        (req as unknown as { rawBody: Buffer }).rawBody = buffer;
+      },
+    }),
+  );
+  app.get('/health', (_req, res) => {
+    res.json({ status: true });
+  });
+  return app;
+}
+
+/** Checks the partner token (hex HMAC-SHA256 of the raw body) against one fixed secret, in constant time. */
+export function hmacCheck(secret: string): RequestHandler {
+  return (req, res, next) => {
+    const token = req.headers.token;
+    const raw = (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
+    const expected = createHmac('sha256', secret).update(raw).digest();
+    const actual = typeof token === 'string' && /^[0-9a-f]{64}$/i.test(token) ? Buffer.from(token, 'hex') : Buffer.alloc(0);
+    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+      res.status(403).json({ valid: false, message: 'Your token does not match' });
+      return;
+    }
+    next();
+  };
+}
+
+export function listen(app: Express): void {
+  const port = Number(process.env.PORT ?? 0);
+  const server = app.listen(port, '127.0.0.1');
+  server.keepAliveTimeout = 65_000;
+  process.on('SIGTERM', () => {
+    server.close();
+    server.closeAllConnections();
+    process.exit(0);
+  });
+}
