@@ -1,0 +1,64 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { prepareTestDatabase, testDatabaseUrl } from './helpers/database';
+
+const root = path.resolve(__dirname, '..');
+
+function startServer(databaseUrl: string): Promise<{ child: ChildProcessWithoutNullStreams; port: number; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', MAIL_POLL_INTERVAL_MS: '60000' },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000);
+    child.stdout.on('data', () => {
+      const match = /listening on port (\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(match[1]), output: () => output });
+      }
+    });
+  });
+}
+
+describe('SIGTERM', () => {
+  it('stops taking connections, finishes the request in flight, closes the pool and exits 0', async () => {
+    const databaseUrl = testDatabaseUrl();
+    await prepareTestDatabase(databaseUrl);
+    const { child, port, output } = await startServer(databaseUrl);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+    // a request whose body is still arriving when the signal comes
+    const body = '{"no":"such route body"}';
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.on('connect', resolve));
+    let response = '';
+    socket.on('data', (chunk) => (response += chunk));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.write(`POST /health HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refused = await new Promise<boolean>((resolve) => {
+      const late = net.connect(port, '127.0.0.1');
+      late.on('error', () => resolve(true));
+      late.on('connect', () => {
+        late.destroy();
+        resolve(false);
+      });
+    });
+    expect(refused).toBe(true);
+
+    socket.write(body.slice(5));
+    await closed; // the server closes the keep-alive socket once the response is sent
+    expect(response).toMatch(/^HTTP\/1\.1 404 /);
+    expect(response).toContain('{"status":false,"message":"Route not found: POST /health"}');
+    expect(await exited).toBe(0);
+    expect(output()).toContain('stopped cleanly');
+  });
+});
