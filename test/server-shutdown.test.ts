@@ -1,36 +1,12 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { prepareTestDatabase, testDatabaseUrl } from './helpers/database';
-
-const root = path.resolve(__dirname, '..');
-
-function startServer(databaseUrl: string): Promise<{ child: ChildProcessWithoutNullStreams; port: number; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', MAIL_POLL_INTERVAL_MS: '60000' },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000);
-    child.stdout.on('data', () => {
-      const match = /listening on port (\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]), output: () => output });
-      }
-    });
-  });
-}
+import { startServerProcess } from './helpers/server-process';
 
 describe('SIGTERM', () => {
   it('stops taking connections, finishes the request in flight, closes the pool and exits 0', async () => {
     const databaseUrl = testDatabaseUrl();
     await prepareTestDatabase(databaseUrl);
-    const { child, port, output } = await startServer(databaseUrl);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { port, output, stop } = await startServerProcess({ DATABASE_URL: databaseUrl, MAIL_POLL_INTERVAL_MS: '60000' });
 
     // a request whose body is still arriving when the signal comes
     const body = '{"no":"such route body"}';
@@ -42,7 +18,7 @@ describe('SIGTERM', () => {
     socket.write(`POST /health HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    child.kill('SIGTERM');
+    const exited = stop();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const refused = await new Promise<boolean>((resolve) => {
       const late = net.connect(port, '127.0.0.1');
