@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
 
   const app = createApp({ config, pool, logger, clock: systemClock });
   const server = app.listen(config.PORT, () => {
-    logger.info({ port: config.PORT, baseUrl: config.APP_BASE_URL }, `IBA API listening on port ${config.PORT}`);
+    const { port } = server.address() as AddressInfo;
+    logger.info({ port, baseUrl: config.APP_BASE_URL }, `IBA API listening on port ${port}`);
   });
   server.keepAliveTimeout = 65_000;
 
@@ -38,10 +40,23 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-/** Stops accepting connections, lets requests in flight finish, and closes idle keep-alive sockets. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Stops accepting connections and lets requests in flight finish. Keep-alive sockets that fall idle
+ * are closed as they do (not left for keepAliveTimeout); whatever is still busy after the grace
+ * period is cut.
+ */
 function stopServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    server.close((error) => {
+      clearInterval(idleSweep);
+      clearTimeout(deadline);
+      if (error) reject(error);
+      else resolve();
+    });
     server.closeIdleConnections();
   });
 }
