@@ -61,7 +61,7 @@ export function signedGet(
   options: SignOptions = {},
 ): Test {
   const token = options.token ?? partnerToken(credentials.secret, query);
-  const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)])).toString();
+  const search = new URLSearchParams(Object.entries(query).map(([key, value]): [string, string] => [key, String(value)])).toString();
   return withHeaders(agent.get(search ? `${path}?${search}` : path), credentials.clientId, token, options);
 }
 
