@@ -10,6 +10,8 @@ import { errorHandler, notFoundHandler } from './http/error-handler';
 import { buildOpenApiDocument, type RouteDescriber } from './http/openapi';
 import { REQUEST_ID_HEADER, requestLogging } from './http/request-logging';
 import type { Logger } from './logger';
+import { describePartnerRoutes } from './partner/partner.openapi';
+import { createPartnerRouter } from './partner/partner.routes';
 
 declare module 'http' {
   interface IncomingMessage {
@@ -35,7 +37,10 @@ const BODY_LIMIT = '100kb';
 
 /** Builds the Express app (no listen), so tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
-  const features: Feature[] = [{ router: createHealthRouter(deps.pool), describe: describeHealthRoutes }];
+  const features: Feature[] = [
+    { router: createHealthRouter(deps.pool), describe: describeHealthRoutes },
+    { router: createPartnerRouter(deps), describe: describePartnerRoutes },
+  ];
 
   const app = express();
   app.disable('x-powered-by');
