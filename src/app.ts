@@ -4,6 +4,8 @@ import helmet from 'helmet';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Pool } from './db/pool';
+import { createAuthRouter, describeAuthRoutes } from './auth/auth.routes';
+import { createConnectorsRouter, describeConnectorRoutes } from './connectors/connectors.routes';
 import { createHealthRouter, describeHealthRoutes } from './health/health.routes';
 import { createDocsRouter } from './http/docs.routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -35,7 +37,11 @@ const BODY_LIMIT = '100kb';
 
 /** Builds the Express app (no listen), so tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
-  const features: Feature[] = [{ router: createHealthRouter(deps.pool), describe: describeHealthRoutes }];
+  const features: Feature[] = [
+    { router: createHealthRouter(deps.pool), describe: describeHealthRoutes },
+    { router: createAuthRouter(deps), describe: describeAuthRoutes },
+    { router: createConnectorsRouter(deps), describe: describeConnectorRoutes },
+  ];
 
   const app = express();
   app.disable('x-powered-by');
