@@ -26,7 +26,7 @@ export function signAccessToken(config: JwtConfig, member: { memberId: number; r
   return jwt.sign(
     { member_id: member.memberId, role_id: member.roleId, iat, exp: iat + config.JWT_EXPIRES_IN_SECONDS },
     config.JWT_SECRET,
-    { algorithm: 'HS256', noTimestamp: true },
+    { algorithm: 'HS256' },
   );
 }
 
