@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import type { RowDataPacket } from '../../src/db/pool';
-import { PROJECT_ROOT } from '../../src/config';
+import { runCliScript } from '../helpers/cli';
 import { selectRows, unique } from '../helpers/factories';
 import { createTestContext, type TestContext } from '../helpers/test-app';
 
@@ -11,23 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `npm run admin:create -- ...args` as a person would (the script's command, without npm's banner). */
-function adminCreate(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'),
-      ['src/cli/admin-create.ts', ...args],
-      { cwd: PROJECT_ROOT, env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: t.config.DATABASE_URL }, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const adminCreate = (...args: string[]) => runCliScript('src/cli/admin-create.ts', args, t.config.DATABASE_URL);
 
 const STRONG = 'Tunnel-Admin-2026';
 
