@@ -4,6 +4,8 @@ import helmet from 'helmet';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Pool } from './db/pool';
+import { createAuthRouter, describeAuthRoutes } from './auth/auth.routes';
+import { createConnectorsRouter, describeConnectorRoutes } from './connectors/connectors.routes';
 import { createHealthRouter, describeHealthRoutes } from './health/health.routes';
 import { createDocsRouter } from './http/docs.routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -39,6 +41,8 @@ const BODY_LIMIT = '100kb';
 export function createApp(deps: AppDeps): Express {
   const features: Feature[] = [
     { router: createHealthRouter(deps.pool), describe: describeHealthRoutes },
+    { router: createAuthRouter(deps), describe: describeAuthRoutes },
+    { router: createConnectorsRouter(deps), describe: describeConnectorRoutes },
     { router: createPartnerRouter(deps), describe: describePartnerRoutes },
   ];
 
