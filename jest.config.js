@@ -6,8 +6,8 @@ module.exports = {
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },
-  // postgrator ships only ES modules; let swc turn it into CommonJS for jest's module loader
-  transformIgnorePatterns: ['/node_modules/(?!(postgrator)/)'],
+  // postgrator and otplib's @scure/@noble dependencies ship only ES modules; let swc turn them into CommonJS for jest
+  transformIgnorePatterns: ['/node_modules/(?!(postgrator|@scure|@noble)/)'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

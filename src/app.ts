@@ -4,12 +4,16 @@ import helmet from 'helmet';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Pool } from './db/pool';
+import { createAuthRouter, describeAuthRoutes } from './auth/auth.routes';
+import { createConnectorsRouter, describeConnectorRoutes } from './connectors/connectors.routes';
 import { createHealthRouter, describeHealthRoutes } from './health/health.routes';
 import { createDocsRouter } from './http/docs.routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { buildOpenApiDocument, type RouteDescriber } from './http/openapi';
 import { REQUEST_ID_HEADER, requestLogging } from './http/request-logging';
 import type { Logger } from './logger';
+import { describePartnerRoutes } from './partner/partner.openapi';
+import { createPartnerRouter } from './partner/partner.routes';
 
 declare module 'http' {
   interface IncomingMessage {
@@ -35,7 +39,12 @@ const BODY_LIMIT = '100kb';
 
 /** Builds the Express app (no listen), so tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
-  const features: Feature[] = [{ router: createHealthRouter(deps.pool), describe: describeHealthRoutes }];
+  const features: Feature[] = [
+    { router: createHealthRouter(deps.pool), describe: describeHealthRoutes },
+    { router: createAuthRouter(deps), describe: describeAuthRoutes },
+    { router: createConnectorsRouter(deps), describe: describeConnectorRoutes },
+    { router: createPartnerRouter(deps), describe: describePartnerRoutes },
+  ];
 
   const app = express();
   app.disable('x-powered-by');

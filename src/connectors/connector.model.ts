@@ -1,0 +1,96 @@
+import type { Queryable, ResultSetHeader, RowDataPacket } from '../db/pool';
+
+/** A FuzeMetrix connector credential, as the runbook's `fuse_metrix` table holds it. */
+export interface Connector {
+  id: number;
+  email: string;
+  clientId: string;
+  secret: string;
+  createdBy: number;
+  /** Unix seconds, as the runbook's SQL shortcut writes it. */
+  createdAt: number;
+  previousSecret: string | null;
+  /** Unix seconds. */
+  previousSecretExpiresAt: number | null;
+}
+
+interface ConnectorRow extends RowDataPacket {
+  id: number;
+  email: string;
+  clientId: string;
+  secret: string;
+  created_by: number;
+  created_at: number | string;
+  previous_secret: string | null;
+  previous_secret_expires_at: number | string | null;
+}
+
+const CONNECTOR_COLUMNS = 'id, email, clientId, secret, created_by, created_at, previous_secret, previous_secret_expires_at';
+
+function toConnector(row: ConnectorRow): Connector {
+  return {
+    id: row.id,
+    email: row.email,
+    clientId: row.clientId,
+    secret: row.secret,
+    createdBy: row.created_by,
+    createdAt: Number(row.created_at),
+    previousSecret: row.previous_secret,
+    previousSecretExpiresAt: row.previous_secret_expires_at === null ? null : Number(row.previous_secret_expires_at),
+  };
+}
+
+export interface NewConnector {
+  email: string;
+  clientId: string;
+  secret: string;
+  createdBy: number;
+  createdAt: number;
+}
+
+/** The same INSERT the runbook's direct-SQL shortcut runs. */
+export async function insertConnector(db: Queryable, connector: NewConnector): Promise<number> {
+  const [result] = await db.execute<ResultSetHeader>(
+    'INSERT INTO fuse_metrix (email, created_by, secret, clientId, created_at) VALUES (?, ?, ?, ?, ?)',
+    [connector.email, connector.createdBy, connector.secret, connector.clientId, connector.createdAt],
+  );
+  return result.insertId;
+}
+
+export async function listConnectors(db: Queryable): Promise<Connector[]> {
+  const [rows] = await db.query<ConnectorRow[]>(`SELECT ${CONNECTOR_COLUMNS} FROM fuse_metrix ORDER BY id`);
+  return rows.map(toConnector);
+}
+
+export async function findConnectorById(db: Queryable, id: number): Promise<Connector | null> {
+  const [rows] = await db.execute<ConnectorRow[]>(`SELECT ${CONNECTOR_COLUMNS} FROM fuse_metrix WHERE id = ?`, [id]);
+  return rows[0] ? toConnector(rows[0]) : null;
+}
+
+export async function findConnectorByClientId(db: Queryable, clientId: string): Promise<Connector | null> {
+  const [rows] = await db.execute<ConnectorRow[]>(`SELECT ${CONNECTOR_COLUMNS} FROM fuse_metrix WHERE clientId = ?`, [clientId]);
+  return rows[0] ? toConnector(rows[0]) : null;
+}
+
+/** Locks the row for a change in the caller's transaction. */
+export async function findConnectorByIdForUpdate(db: Queryable, id: number): Promise<Connector | null> {
+  const [rows] = await db.execute<ConnectorRow[]>(`SELECT ${CONNECTOR_COLUMNS} FROM fuse_metrix WHERE id = ? FOR UPDATE`, [id]);
+  return rows[0] ? toConnector(rows[0]) : null;
+}
+
+export async function updateConnectorEmail(db: Queryable, id: number, email: string): Promise<void> {
+  await db.execute('UPDATE fuse_metrix SET email = ? WHERE id = ?', [email, id]);
+}
+
+export async function deleteConnector(db: Queryable, id: number): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>('DELETE FROM fuse_metrix WHERE id = ?', [id]);
+  return result.affectedRows === 1;
+}
+
+/** Puts a new secret in place and keeps the current one as previous_secret until previousExpiresAt (Unix seconds). */
+export async function rotateConnectorSecret(db: Queryable, id: number, newSecret: string, previousExpiresAt: number): Promise<void> {
+  await db.execute(
+    'UPDATE fuse_metrix SET previous_secret = secret, previous_secret_expires_at = ?, secret = ? WHERE id = ?',
+    [previousExpiresAt, newSecret, id],
+  );
+}

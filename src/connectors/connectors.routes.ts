@@ -1,0 +1,202 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ADMIN_ROLE_ID } from '../auth/auth.service';
+import { roleGuard, signedInMember } from '../auth/require-role';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import type { Pool } from '../db/pool';
+import { badRequest, notFound } from '../http/errors';
+import { jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
+import { parseInput } from '../http/validate';
+import { connectorView } from './connector-view';
+import {
+  connectorIdField,
+  connectorIdParamsSchema,
+  connectorListSchema,
+  connectorResultSchema,
+  createConnectorSchema,
+  generatedTokenSchema,
+  statusMessageSchema,
+  updateConnectorSchema,
+} from './connectors.schemas';
+import {
+  changeConnectorEmail,
+  createConnector,
+  generatePartnerToken,
+  getConnector,
+  listConnectorsAudited,
+  removeConnector,
+  rotateSecret,
+} from './connectors.service';
+
+const OP = '/api/external/fuse-metrix/op';
+
+export interface ConnectorRouterDeps {
+  pool: Pool;
+  config: Pick<Config, 'JWT_SECRET' | 'JWT_EXPIRES_IN_SECONDS' | 'CONNECTOR_SECRET_OVERLAP_HOURS'>;
+  clock: Clock;
+}
+
+/**
+ * The admin console for partner credentials (the runbook's /op endpoints), role 1 only. Mounted
+ * before the partner router, and it answers every /op path itself, so no /op request ever meets the
+ * partner signature check.
+ */
+export function createConnectorsRouter(deps: ConnectorRouterDeps): Router {
+  const router = Router();
+  const requireRole = roleGuard(deps);
+  const admin = requireRole([ADMIN_ROLE_ID]);
+  const actor = (req: Parameters<typeof signedInMember>[0]) => ({ memberId: signedInMember(req).member_id });
+
+  router.post(OP, admin, async (req, res) => {
+    const { email } = parseInput(createConnectorSchema, req.body);
+    await createConnector(deps.pool, actor(req), email, deps.clock());
+    res.json({ status: true, message: 'User created successfully' });
+  });
+
+  router.get(OP, admin, async (req, res) => {
+    const now = deps.clock();
+    const connectors = await listConnectorsAudited(deps.pool, actor(req), now);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: true, message: 'Users fetched successfully', data: connectors.map((connector) => connectorView(connector, now)) });
+  });
+
+  router.put(OP, admin, async (req, res) => {
+    const { id, email } = parseInput(updateConnectorSchema, req.body);
+    const connector = await changeConnectorEmail(deps.pool, actor(req), id, email, deps.clock());
+    res.json({ status: true, message: 'User updated successfully', data: connectorView(connector, deps.clock()) });
+  });
+
+  router.post(`${OP}/generate-token`, admin, async (req, res) => {
+    const clientId = headerValue(req.headers['client-id']) ?? headerValue(req.headers.clientid);
+    if (!clientId) throw badRequest('client-id header is required');
+    const token = await generatePartnerToken(deps.pool, actor(req), clientId, req.body, deps.clock());
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: true, message: 'Token generated successfully', token });
+  });
+
+  router.get(`${OP}/:id`, admin, async (req, res) => {
+    const { id } = parseInput(connectorIdParamsSchema, req.params);
+    const now = deps.clock();
+    const connector = await getConnector(deps.pool, actor(req), id, now);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: true, message: 'User fetched successfully', data: connectorView(connector, now) });
+  });
+
+  // the REST spelling of the runbook's PUT /op {id, email}; an id in the body must agree with the path
+  router.put(`${OP}/:id`, admin, async (req, res) => {
+    const { id } = parseInput(connectorIdParamsSchema, req.params);
+    const body = parseInput(updateConnectorSchema, { id, ...(typeof req.body === 'object' && req.body !== null ? req.body : {}) });
+    if (body.id !== id) throw badRequest('id in the body does not match the id in the path');
+    const connector = await changeConnectorEmail(deps.pool, actor(req), id, body.email, deps.clock());
+    res.json({ status: true, message: 'User updated successfully', data: connectorView(connector, deps.clock()) });
+  });
+
+  router.delete(`${OP}/:id`, admin, async (req, res) => {
+    const { id } = parseInput(connectorIdParamsSchema, req.params);
+    await removeConnector(deps.pool, actor(req), id, deps.clock());
+    res.json({ status: true, message: 'User deleted successfully' });
+  });
+
+  router.post(`${OP}/:id/rotate-secret`, admin, async (req, res) => {
+    const { id } = parseInput(connectorIdParamsSchema, req.params);
+    const now = deps.clock();
+    const connector = await rotateSecret(deps.pool, actor(req), id, deps.config.CONNECTOR_SECRET_OVERLAP_HOURS, now);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: true, message: 'Secret rotated successfully', data: connectorView(connector, now) });
+  });
+
+  // anything else under /op is answered here, in the console's envelope, never by the partner router
+  router.all(`${OP}{/*rest}`, (req) => {
+    throw notFound(`Route not found: ${req.method} ${req.path}`);
+  });
+
+  return router;
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first && first.trim() ? first.trim() : null;
+}
+
+export function describeConnectorRoutes(registry: OpenAPIRegistry): void {
+  registry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'token',
+    description: 'The admin JWT from /api/auth/verify-totp (Authorization: Bearer <jwt> works too)',
+  });
+  const security = [{ adminToken: [] }];
+  const idParams = z.object({ id: connectorIdField });
+  const failure = (description: string) => ({ description, ...jsonContent(statusFailureSchema) });
+  const guarded = { 401: failure('No, bad or expired token'), 403: failure('Not an admin') };
+  const base = { tags: ['Connector console'], security };
+
+  registry.registerPath({
+    ...base,
+    method: 'post',
+    path: OP,
+    summary: 'Create a connector: a new clientId and secret for a partner (read them back with GET)',
+    request: { body: jsonContent(createConnectorSchema) },
+    responses: { 200: { description: 'Created; the credentials are not in the answer', ...jsonContent(statusMessageSchema) }, ...guarded, 422: failure('Missing or invalid email') },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'get',
+    path: OP,
+    summary: 'List every connector with its clientId and secret',
+    responses: { 200: { description: 'All connectors', ...jsonContent(connectorListSchema) }, ...guarded },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'put',
+    path: OP,
+    summary: "Change a connector's e-mail",
+    request: { body: jsonContent(updateConnectorSchema) },
+    responses: { 200: { description: 'Updated', ...jsonContent(connectorResultSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('Missing or invalid id or email') },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'post',
+    path: `${OP}/generate-token`,
+    summary: 'The HMAC token the partner check expects for this body from this connector (debugging 403s)',
+    description: "Signs JSON.stringify(body) (compact) with the connector's current secret, hex HMAC-SHA256.",
+    request: {
+      headers: z.object({ 'client-id': z.string().openapi({ description: "The connector's clientId" }) }),
+      body: jsonContent(z.object({}).passthrough().openapi({ example: { member_id: 40, member_pin: '123456' } })),
+    },
+    responses: { 200: { description: 'The token', ...jsonContent(generatedTokenSchema) }, 400: failure('No client-id header'), ...guarded, 404: failure('Client id does not match with data') },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'get',
+    path: `${OP}/{id}`,
+    summary: 'One connector',
+    request: { params: idParams },
+    responses: { 200: { description: 'The connector', ...jsonContent(connectorResultSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('id is not a positive integer') },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'put',
+    path: `${OP}/{id}`,
+    summary: "Change a connector's e-mail (id in the path)",
+    request: { params: idParams, body: jsonContent(createConnectorSchema) },
+    responses: { 200: { description: 'Updated', ...jsonContent(connectorResultSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('Invalid id or email') },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'delete',
+    path: `${OP}/{id}`,
+    summary: 'Delete a connector (its bookings stay, without the connector)',
+    request: { params: idParams },
+    responses: { 200: { description: 'Deleted', ...jsonContent(statusMessageSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('id is not a positive integer') },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'post',
+    path: `${OP}/{id}/rotate-secret`,
+    summary: 'Issue a new secret; the old one stays valid for CONNECTOR_SECRET_OVERLAP_HOURS (24 h by default)',
+    request: { params: idParams },
+    responses: { 200: { description: 'The connector with its new secret and, during the overlap, the previous one', ...jsonContent(connectorResultSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('id is not a positive integer') },
+  });
+}

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { unixSeconds } from '../clock';
+import { type Pool, withTransaction } from '../db/pool';
+import { notFound } from '../http/errors';
+import { type ConnectorAuditAction, insertConnectorAudit } from './connector-audit.model';
+import {
+  type Connector,
+  deleteConnector,
+  findConnectorByClientId,
+  findConnectorById,
+  findConnectorByIdForUpdate,
+  insertConnector,
+  listConnectors,
+  rotateConnectorSecret,
+  updateConnectorEmail,
+} from './connector.model';
+import { signBody } from './hmac';
+
+export const CONNECTOR_NOT_FOUND = 'Connector user not found';
+export const CLIENT_ID_NOT_FOUND = 'Client id does not match with data';
+
+/** The admin doing the change, for the audit trail. */
+export interface Actor {
+  memberId: number;
+}
+
+/** The credential formats the runbook fixes: clientId is 16 random bytes in hex, the secret 16 in base64. */
+export function newClientId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function newConnectorSecret(): string {
+  return randomBytes(16).toString('base64');
+}
+
+export async function createConnector(pool: Pool, actor: Actor, email: string, now: Date): Promise<Connector> {
+  return withTransaction(pool, async (connection) => {
+    const id = await insertConnector(connection, {
+      email,
+      clientId: newClientId(),
+      secret: newConnectorSecret(),
+      createdBy: actor.memberId,
+      createdAt: unixSeconds(now),
+    });
+    await audit(connection, actor, 'create', id, `email ${email}`, now);
+    return (await findConnectorById(connection, id))!;
+  });
+}
+
+/** Every connector. Reading secrets is audited too: the trail shows who saw them. */
+export async function listConnectorsAudited(pool: Pool, actor: Actor, now: Date): Promise<Connector[]> {
+  return withTransaction(pool, async (connection) => {
+    const connectors = await listConnectors(connection);
+    await audit(connection, actor, 'list', null, `${connectors.length} connectors`, now);
+    return connectors;
+  });
+}
+
+export async function getConnector(pool: Pool, actor: Actor, id: number, now: Date): Promise<Connector> {
+  return withTransaction(pool, async (connection) => {
+    const connector = await findConnectorById(connection, id);
+    if (!connector) throw notFound(CONNECTOR_NOT_FOUND);
+    await audit(connection, actor, 'read', id, null, now);
+    return connector;
+  });
+}
+
+export async function changeConnectorEmail(pool: Pool, actor: Actor, id: number, email: string, now: Date): Promise<Connector> {
+  return withTransaction(pool, async (connection) => {
+    const connector = await findConnectorByIdForUpdate(connection, id);
+    if (!connector) throw notFound(CONNECTOR_NOT_FOUND);
+    await updateConnectorEmail(connection, id, email);
+    await audit(connection, actor, 'update', id, `email ${connector.email} -> ${email}`, now);
+    return { ...connector, email };
+  });
+}
+
+export async function removeConnector(pool: Pool, actor: Actor, id: number, now: Date): Promise<void> {
+  await withTransaction(pool, async (connection) => {
+    const connector = await findConnectorByIdForUpdate(connection, id);
+    if (!connector) throw notFound(CONNECTOR_NOT_FOUND);
+    await deleteConnector(connection, id);
+    await audit(connection, actor, 'delete', id, `email ${connector.email}, clientId ${connector.clientId}`, now);
+  });
+}
+
+/**
+ * The token the partner check expects for this body from this connector: the hex HMAC-SHA256 of
+ * JSON.stringify(body) (compact, in the key order received) keyed with the connector's current secret.
+ */
+export async function generatePartnerToken(pool: Pool, actor: Actor, clientId: string, body: unknown, now: Date): Promise<string> {
+  return withTransaction(pool, async (connection) => {
+    const connector = await findConnectorByClientId(connection, clientId);
+    if (!connector) throw notFound(CLIENT_ID_NOT_FOUND);
+    await audit(connection, actor, 'generate-token', connector.id, null, now);
+    return signBody(connector.secret, JSON.stringify(body ?? {}));
+  });
+}
+
+/**
+ * Issues a new secret; the one it replaces keeps working for overlapHours so the partner can switch
+ * without a failed check-in. A secret still in its overlap from an earlier rotation stops at once.
+ */
+export async function rotateSecret(pool: Pool, actor: Actor, id: number, overlapHours: number, now: Date): Promise<Connector> {
+  return withTransaction(pool, async (connection) => {
+    const connector = await findConnectorByIdForUpdate(connection, id);
+    if (!connector) throw notFound(CONNECTOR_NOT_FOUND);
+    const previousExpiresAt = unixSeconds(now) + overlapHours * 3600;
+    await rotateConnectorSecret(connection, id, newConnectorSecret(), previousExpiresAt);
+    await audit(connection, actor, 'rotate-secret', id, `previous secret valid until ${new Date(previousExpiresAt * 1000).toISOString()}`, now);
+    return (await findConnectorById(connection, id))!;
+  });
+}
+
+function audit(
+  db: Parameters<typeof insertConnectorAudit>[0],
+  actor: Actor,
+  action: ConnectorAuditAction,
+  connectorId: number | null,
+  detail: string | null,
+  now: Date,
+) {
+  return insertConnectorAudit(db, { actorMemberId: actor.memberId, action, connectorId, detail }, now);
+}

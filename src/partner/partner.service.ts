@@ -1,0 +1,111 @@
+import { fromUnixSeconds } from '../clock';
+import type { Config } from '../config';
+import { isDuplicateKeyError } from '../db/errors';
+import { type Pool, withTransaction } from '../db/pool';
+import { tooManyRequests, unprocessable } from '../http/errors';
+import { recordExternalBooking } from '../logbook/logbook.service';
+import { buildPartnerMemberView, type PartnerMemberView } from '../members/member-view';
+import { findMemberProfile, lockMember } from '../members/member.model';
+import { pinMatches } from '../members/pin';
+import { AttemptLimiter } from '../security/attempt-limiter';
+import { insertBooking } from './bookings.model';
+import type { CreateBookingInput, GetMemberInput, ValidatePinInput } from './partner.schemas';
+import { findTunnelByFuseMetrixId } from './tunnel-lookup.model';
+
+/** The page's messages, spelled exactly (typos included) as partners match on them. */
+export const PARTNER_MESSAGES = {
+  memberValidated: 'Member validated successfully',
+  bookingCreated: 'Booking created successfully',
+  memberNotFound: 'Member not found',
+  invalidPin: 'Invalid PIN',
+  tunnelNotFound: 'Tunnel not found',
+  bookingExists: 'Booking already exits',
+} as const;
+
+const pinAttempts = new AttemptLimiter('pin');
+
+type PinOutcome = { kind: 'valid' } | { kind: 'unknown-member' } | { kind: 'wrong-pin' } | { kind: 'locked'; seconds: number };
+
+/**
+ * Checks a member's PIN. The member's row is locked while the PIN is judged, so parallel guesses are
+ * judged one at a time against the database-held failure count. A right PIN with no earlier failures
+ * writes nothing; a wrong one is counted (and the count committed) before the 422 goes out.
+ */
+export async function validateMemberPin(pool: Pool, pinPepper: string, input: ValidatePinInput, now: Date): Promise<void> {
+  const outcome = await withTransaction(pool, async (connection): Promise<PinOutcome> => {
+    const member = await lockMember(connection, input.member_id);
+    if (!member) return { kind: 'unknown-member' };
+    const before = await pinAttempts.status(connection, member.memberId, now);
+    if (before.lockedForSeconds > 0) return { kind: 'locked', seconds: before.lockedForSeconds };
+    if (!pinMatches(input.member_pin, member.pinHash, pinPepper)) {
+      await pinAttempts.recordFailure(connection, member.memberId, now);
+      return { kind: 'wrong-pin' };
+    }
+    await pinAttempts.recordSuccess(connection, member.memberId, before);
+    return { kind: 'valid' };
+  });
+
+  switch (outcome.kind) {
+    case 'valid':
+      return;
+    case 'unknown-member':
+      throw unprocessable(PARTNER_MESSAGES.memberNotFound);
+    case 'wrong-pin':
+      throw unprocessable(PARTNER_MESSAGES.invalidPin);
+    case 'locked':
+      throw tooManyRequests(`Too many invalid PIN attempts. Try again in ${describeWait(outcome.seconds)}`, outcome.seconds);
+  }
+}
+
+export async function getPartnerMember(pool: Pool, input: GetMemberInput, now: Date): Promise<PartnerMemberView> {
+  const member = await findMemberProfile(pool, input.member_id);
+  if (!member) throw unprocessable(PARTNER_MESSAGES.memberNotFound);
+  return buildPartnerMemberView(member, now);
+}
+
+/**
+ * Stores a FuzeMetrix check-in and its logbook consequences (entry, currency, e-mail) in one
+ * transaction. The member's row is locked first, so twenty copies of one purchase queue behind each
+ * other instead of deadlocking; the unique key then turns every copy after the first into a duplicate.
+ */
+export async function createPartnerBooking(
+  pool: Pool,
+  connectorId: number,
+  input: CreateBookingInput,
+  config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL'>,
+  now: Date,
+): Promise<void> {
+  await withTransaction(pool, async (connection) => {
+    const member = await lockMember(connection, input.member_id);
+    if (!member) throw unprocessable(PARTNER_MESSAGES.memberNotFound);
+    const tunnel = await findTunnelByFuseMetrixId(connection, input.tunnel_id);
+    if (!tunnel) throw unprocessable(PARTNER_MESSAGES.tunnelNotFound);
+
+    const flightAt = fromUnixSeconds(input.flight_date);
+    const bookingId = await insertBooking(connection, {
+      connectorId,
+      memberId: member.memberId,
+      tunnelId: tunnel.tunnelId,
+      purchaseId: input.purchase_id,
+      productId: input.product_id,
+      purchasedAt: fromUnixSeconds(input.purchase_date),
+      flightAt,
+      checkinAt: fromUnixSeconds(input.checkin_time),
+      minutesBooked: input.minutes_booked,
+    }).catch((error: unknown) => {
+      throw isDuplicateKeyError(error) ? unprocessable(PARTNER_MESSAGES.bookingExists) : error;
+    });
+
+    await recordExternalBooking(
+      connection,
+      { bookingId, memberId: member.memberId, tunnelId: tunnel.tunnelId, tunnelName: tunnel.name, flightAt, minutesBooked: input.minutes_booked },
+      config,
+      now,
+    );
+  });
+}
+
+function describeWait(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}
