@@ -1,7 +1,10 @@
 /**
- * The load generator, run as its own process so its CPU is not the API's: reads a LoadSpec from the
- * BENCH_SPEC environment variable, warms up, loads for durationSeconds with autocannon, and prints the
- * autocannon summary as one JSON line on stdout.
+ * The load generator, run as its own process so its CPU is not the server's. Reads a LoadSpec from
+ * BENCH_SPEC: one or two targets (an endpoint and its ceiling). Warms each up, then loads them in
+ * alternating slices (A B A B ...) until each has had durationSeconds, so both see the same machine
+ * even when other programs come and go on it. Prints "start <target>" / "stop <target>" around every
+ * measured slice (the bench reads the servers' CPU counters there) and finally one JSON line with a
+ * LoadResult per target.
  */
 import autocannon from 'autocannon';
 import { generateSync } from 'otplib';
@@ -20,17 +23,24 @@ import {
 
 export type BodyKind = 'validate-pin' | 'get-member' | 'create-booking' | 'verify-totp';
 
-export interface LoadSpec {
+export interface TargetSpec {
+  name: string;
   url: string;
   path: string;
   body: BodyKind;
-  connections: number;
-  durationSeconds: number;
-  warmupSeconds: number;
-  /** First purchase id to use (unique per run); each request takes the next one. */
+  /** First purchase id to use; each create-booking request takes the next one, so all are unique. */
   purchaseIdStart: number;
   /** First admin index for verify-totp; each request takes the next admin, so no code is ever replayed. */
   adminStart: number;
+}
+
+export interface LoadSpec {
+  targets: TargetSpec[];
+  connections: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  /** How many alternating slices the measured duration is cut into. */
+  slices: number;
 }
 
 export interface LoadResult {
@@ -43,21 +53,25 @@ export interface LoadResult {
   timeouts: number;
   non2xx: number;
   statusCodes: Record<string, number>;
+  /** CPU the load process itself used while measuring this target (user + system), in ms. */
+  loaderCpuMs: number;
 }
+
+type Built = { body: string; headers: Record<string, string> };
 
 const randomMember = () => 1 + Math.floor(Math.random() * MEMBER_COUNT);
 
-function bodyBuilder(spec: LoadSpec): () => { body: string; headers: Record<string, string> } {
-  let purchaseId = spec.purchaseIdStart;
-  let admin = spec.adminStart;
-  const signed = (payload: object, extra: Record<string, string> = {}) => {
+function bodyBuilder(target: TargetSpec): () => Built {
+  let purchaseId = target.purchaseIdStart;
+  let admin = target.adminStart;
+  const signed = (payload: object): Built => {
     const body = JSON.stringify(payload);
     return {
       body,
-      headers: { 'content-type': 'application/json', 'client-id': BENCH_CONNECTOR.clientId, token: signBody(BENCH_CONNECTOR.secret, body), ...extra },
+      headers: { 'content-type': 'application/json', 'client-id': BENCH_CONNECTOR.clientId, token: signBody(BENCH_CONNECTOR.secret, body) },
     };
   };
-  switch (spec.body) {
+  switch (target.body) {
     case 'validate-pin':
       return () => {
         const memberId = randomMember();
@@ -68,14 +82,15 @@ function bodyBuilder(spec: LoadSpec): () => { body: string; headers: Record<stri
     case 'create-booking':
       return () => {
         const now = Math.floor(Date.now() / 1000);
+        const id = purchaseId++;
         return signed({
           member_id: randomMember(),
-          purchase_id: purchaseId++,
+          purchase_id: id,
           purchase_date: now - 86_400,
           flight_date: now,
-          minutes_booked: 2 + (purchaseId % 14),
+          minutes_booked: 2 + (id % 14),
           product_id: 12893,
-          tunnel_id: FM_TUNNEL_ID_BASE + 1 + (purchaseId % TUNNEL_COUNT),
+          tunnel_id: FM_TUNNEL_ID_BASE + 1 + (id % TUNNEL_COUNT),
           checkin_time: now,
         });
       };
@@ -93,40 +108,87 @@ function bodyBuilder(spec: LoadSpec): () => { body: string; headers: Record<stri
   }
 }
 
-function run(spec: LoadSpec, seconds: number, build: () => { body: string; headers: Record<string, string> }): Promise<autocannon.Result> {
-  return autocannon({
-    url: spec.url,
-    connections: spec.connections,
-    duration: seconds,
-    requests: [
+interface Tally {
+  latencies: number[];
+  seconds: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  cpuMicros: number;
+}
+
+function run(target: TargetSpec, connections: number, seconds: number, build: () => Built, tally?: Tally): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const instance = autocannon(
       {
-        method: 'POST',
-        path: spec.path,
-        setupRequest: (request) => ({ ...request, ...build() }),
+        url: target.url,
+        connections,
+        duration: seconds,
+        requests: [{ method: 'POST', path: target.path, setupRequest: (request) => ({ ...request, ...build() }) }],
       },
-    ],
+      (error, result) => {
+        if (error) return reject(error);
+        if (tally) {
+          tally.seconds += (Date.now() - started) / 1000;
+          tally.errors += result.errors;
+          tally.timeouts += result.timeouts;
+          tally.non2xx += result.non2xx;
+        }
+        resolve();
+      },
+    );
+    if (tally) {
+      instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+        tally.latencies.push(responseTime);
+        tally.statusCodes[statusCode] = (tally.statusCodes[statusCode] ?? 0) + 1;
+      });
+    }
   });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] * 10) / 10;
 }
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.env.BENCH_SPEC ?? '') as LoadSpec;
-  const build = bodyBuilder(spec);
-  if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds, build);
-  const result = await run(spec, spec.durationSeconds, build);
-  const statusCodes: Record<string, number> = {};
-  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (stats as { count: number }).count;
-  const summary: LoadResult = {
-    requestsPerSecond: result.requests.average,
-    latencyP50: result.latency.p50,
-    latencyP99: result.latency.p99,
-    latencyMax: result.latency.max,
-    requests: result.requests.total,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
-    statusCodes,
-  };
-  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  const builders = spec.targets.map(bodyBuilder);
+  const tallies: Tally[] = spec.targets.map(() => ({ latencies: [], seconds: 0, errors: 0, timeouts: 0, non2xx: 0, statusCodes: {}, cpuMicros: 0 }));
+  if (spec.warmupSeconds > 0) {
+    for (const [i, target] of spec.targets.entries()) await run(target, spec.connections, spec.warmupSeconds, builders[i]);
+  }
+  const sliceSeconds = spec.durationSeconds / spec.slices;
+  for (let slice = 0; slice < spec.slices; slice++) {
+    for (const [i, target] of spec.targets.entries()) {
+      process.stdout.write(`start ${target.name}\n`);
+      const cpuBefore = process.cpuUsage();
+      await run(target, spec.connections, sliceSeconds, builders[i], tallies[i]);
+      const cpu = process.cpuUsage(cpuBefore);
+      tallies[i].cpuMicros += cpu.user + cpu.system;
+      process.stdout.write(`stop ${target.name}\n`);
+    }
+  }
+  const results: Record<string, LoadResult> = {};
+  for (const [i, target] of spec.targets.entries()) {
+    const tally = tallies[i];
+    const sorted = Float64Array.from(tally.latencies).sort();
+    results[target.name] = {
+      requestsPerSecond: tally.latencies.length / tally.seconds,
+      latencyP50: percentile(Array.from(sorted), 50),
+      latencyP99: percentile(Array.from(sorted), 99),
+      latencyMax: Math.round((sorted[sorted.length - 1] ?? 0) * 10) / 10,
+      requests: tally.latencies.length,
+      errors: tally.errors,
+      timeouts: tally.timeouts,
+      non2xx: tally.non2xx,
+      statusCodes: tally.statusCodes,
+      loaderCpuMs: Math.round(tally.cpuMicros / 1000),
+    };
+  }
+  process.stdout.write(`${JSON.stringify(results)}\n`);
 }
 
 main().catch((error: unknown) => {

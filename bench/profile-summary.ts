@@ -47,6 +47,28 @@ const print = (title: string, map: Map<string, number>, top: number) => {
     console.log(`${((micros / total) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${key}`);
   }
 };
+// inclusive time: a function's own samples plus everything it called (each stack counted once per function)
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+const keyOf = (id: number) => {
+  const frame = byId.get(id)!.callFrame;
+  return `${frame.functionName || '(anonymous)'}  ${frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|src)\//, '$1/')}:${frame.lineNumber + 1}`;
+};
+const inclusive = new Map<string, number>();
+for (const [id, micros] of selfMicros) {
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+    const key = keyOf(at);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + micros);
+  }
+}
 console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`);
 print('self time by area', byArea, 20);
 print('self time by function', byFunction, Number(topArg ?? 30));
+const busy = total - (byArea.get('(idle)') ?? 0);
+console.log(`\ninclusive time by function (share of busy time ${(busy / 1e6).toFixed(1)} s)`);
+for (const [key, micros] of [...inclusive].filter(([k]) => !/^\((root|idle|program|garbage collector)\)/.test(k)).sort((a, b) => b[1] - a[1]).slice(0, Number(topArg ?? 30))) {
+  console.log(`${((micros / busy) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${key}`);
+}

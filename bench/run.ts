@@ -18,9 +18,9 @@ import { PROJECT_ROOT } from '../src/config';
 import { createPool } from '../src/db/pool';
 import { benchDatabaseUrl, recreateBenchDatabase, serverDatabaseUrl } from './lib/database';
 import { generateBenchData, type GeneratedCounts } from './lib/generate-data';
-import { freePort, RssSampler, runNode, type ServerProcess, startServerProcess } from './lib/processes';
+import { freePort, readCpuMs, RssSampler, runNode, type ServerProcess, startServerProcess } from './lib/processes';
 import { startSmtpSink } from './lib/smtp-sink';
-import type { BodyKind, LoadResult, LoadSpec } from './load';
+import type { BodyKind, LoadResult, LoadSpec, TargetSpec } from './load';
 
 type CeilingName = 'json' | 'hmac-pk' | 'insert';
 
@@ -61,6 +61,7 @@ const settings = {
   warmupSeconds: Number(option('warmup') ?? 3),
   connections: Number(option('connections') ?? 50),
   poolSize: Number(option('pool') ?? process.env.DATABASE_POOL_SIZE ?? 10),
+  slices: Number(option('slices') ?? 5),
 };
 const only = option('only')?.split(',');
 const profile = option('profile') === 'true';
@@ -68,20 +69,64 @@ const reuseData = option('reuse-data') === 'true';
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-async function load(url: string, endpointPath: string, body: BodyKind, extra: Partial<LoadSpec> = {}): Promise<LoadResult> {
+/** CPU per request (µs) of the server under test and of the database during the measured run. */
+interface CpuSplit {
+  serverUsPerRequest: number | null;
+  databaseUsPerRequest: number | null;
+  loaderUsPerRequest: number;
+}
+
+type Measured = LoadResult & { cpu: CpuSplit };
+
+interface PairTarget {
+  spec: Omit<TargetSpec, 'name'>;
+  pid: number;
+}
+
+/**
+ * Loads an endpoint and its ceiling from one load process, in alternating slices, and splits the
+ * CPU each server and the database used over the requests each target got.
+ */
+async function loadPair(endpoint: PairTarget, ceiling: PairTarget): Promise<{ endpoint: Measured; ceiling: Measured }> {
+  const targets: Record<string, PairTarget> = { endpoint, ceiling };
   const spec: LoadSpec = {
-    url,
-    path: endpointPath,
-    body,
+    targets: Object.entries(targets).map(([name, t]) => ({ name, ...t.spec })),
     connections: settings.connections,
     durationSeconds: settings.durationSeconds,
     warmupSeconds: settings.warmupSeconds,
-    purchaseIdStart: API_PURCHASE_ID_START,
-    adminStart: 0,
-    ...extra,
+    slices: settings.slices,
   };
-  const output = await runNode(['--import', 'tsx', 'bench/load.ts'], { BENCH_SPEC: JSON.stringify(spec) });
-  return JSON.parse(output.trim().split('\n').pop() ?? '') as LoadResult;
+  const dbPid = databasePid();
+  const cpu: Record<string, { server: number; db: number; started: { server: number | null; db: number | null } }> = {};
+  for (const name of Object.keys(targets)) cpu[name] = { server: 0, db: 0, started: { server: null, db: null } };
+  const output = await runNode(['--import', 'tsx', 'bench/load.ts'], { BENCH_SPEC: JSON.stringify(spec) }, (line) => {
+    const [event, name] = line.split(' ');
+    const target = targets[name];
+    if (!target || (event !== 'start' && event !== 'stop')) return;
+    const now = { server: readCpuMs(target.pid), db: dbPid ? readCpuMs(dbPid) : null };
+    if (event === 'start') cpu[name].started = now;
+    else {
+      cpu[name].server += (now.server ?? 0) - (cpu[name].started.server ?? 0);
+      cpu[name].db += (now.db ?? 0) - (cpu[name].started.db ?? 0);
+    }
+  });
+  const results = JSON.parse(output.trim().split('\n').pop() ?? '') as Record<string, LoadResult>;
+  const measured = (name: string): Measured => {
+    const result = results[name];
+    const per = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests));
+    return { ...result, cpu: { serverUsPerRequest: per(cpu[name].server), databaseUsPerRequest: dbPid ? per(cpu[name].db) : null, loaderUsPerRequest: per(result.loaderCpuMs) } };
+  };
+  return { endpoint: measured('endpoint'), ceiling: measured('ceiling') };
+}
+
+/** The private MariaDB's pid (scripts/db.sh), when the bench runs on it; null for another server. */
+function databasePid(): number | null {
+  if (process.env.DATABASE_URL) return null;
+  try {
+    return Number(fs.readFileSync(path.join(PROJECT_ROOT, '.data', 'mariadb-run', 'mariadb.pid'), 'utf8').trim()) || null;
+  } catch {
+    return null;
+  }
 }
 
 async function main(): Promise<void> {
@@ -115,20 +160,6 @@ async function main(): Promise<void> {
   const mailDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iba-bench-mail-'));
   const baseEnv = { DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: String(settings.poolSize) };
 
-  // the ceilings of this machine
-  const ceilingResults: Partial<Record<CeilingName, LoadResult>> = {};
-  for (const name of new Set(endpoints.map((e) => e.ceiling))) {
-    const ceiling = CEILINGS[name];
-    const port = await freePort();
-    const server = await startServerProcess(['--import', 'tsx', ceiling.file], { ...baseEnv, NODE_ENV: 'production' }, port);
-    log(`ceiling ${name}: ${ceiling.description}`);
-    try {
-      ceilingResults[name] = await load(server.url, '/ceiling', ceiling.body, { purchaseIdStart: purchaseIds.ceiling });
-    } finally {
-      await server.stop();
-    }
-  }
-
   // the API
   const apiEnv = {
     ...baseEnv,
@@ -140,7 +171,8 @@ async function main(): Promise<void> {
     MAIL_OUTBOX_DIR: mailDir,
     APP_BASE_URL: 'https://bench.example.com',
   };
-  const results: Partial<Record<BodyKind, LoadResult & { peakRssBytes: number }>> = {};
+  const results: Partial<Record<BodyKind, Measured & { peakRssBytes: number }>> = {};
+  const ceilingResults: Partial<Record<BodyKind, Measured>> = {};
   let api: ServerProcess | null = null;
   let sampler: RssSampler | null = null;
   let apiPeakRss = 0;
@@ -153,10 +185,25 @@ async function main(): Promise<void> {
         api = await startServerProcess([...nodeArgs, 'dist/server.js'], apiEnv, await freePort());
         sampler = new RssSampler(api.child.pid ?? 0);
       }
+      // The ceiling runs beside the API and the two are loaded in alternating slices, so both see the
+      // same machine (on a shared box other programs come and go; two runs minutes apart would
+      // measure that instead).
+      const ceilingDef = CEILINGS[endpoint.ceiling];
+      const ceilingServer = await startServerProcess(['--import', 'tsx', ceilingDef.file], { ...baseEnv, NODE_ENV: 'production' }, await freePort());
       sampler?.mark();
-      log(`API ${endpoint.name}`);
-      const result = await load(api.url, endpoint.path, endpoint.name, { adminStart, purchaseIdStart: purchaseIds.api });
-      adminStart += Math.ceil(result.requests * 1.5) + 2000;
+      log(`${endpoint.name} against ceiling ${endpoint.ceiling} (${ceilingDef.description})`);
+      let pair: { endpoint: Measured; ceiling: Measured };
+      try {
+        pair = await loadPair(
+          { spec: { url: api.url, path: endpoint.path, body: endpoint.name, purchaseIdStart: purchaseIds.api, adminStart }, pid: api.child.pid ?? 0 },
+          { spec: { url: ceilingServer.url, path: '/ceiling', body: ceilingDef.body, purchaseIdStart: purchaseIds.ceiling, adminStart: 0 }, pid: ceilingServer.child.pid ?? 0 },
+        );
+      } finally {
+        await ceilingServer.stop();
+      }
+      const result = pair.endpoint;
+      ceilingResults[endpoint.name] = pair.ceiling;
+      if (endpoint.name === 'verify-totp') adminStart += Math.ceil(result.requests * 1.5) + 100;
       results[endpoint.name] = { ...result, peakRssBytes: sampler?.peakSinceMark ?? 0 };
       if (profile) {
         await api.stop();
@@ -192,6 +239,7 @@ interface Row {
   errors: number;
   non2xx: number;
   statusCodes: Record<string, number>;
+  cpuUsPerRequest: CpuSplit;
   ceiling: string;
   ratioToCeiling: number | null;
   peakRssMb: number | null;
@@ -199,22 +247,20 @@ interface Row {
 
 function buildReport(
   endpoints: EndpointDef[],
-  results: Partial<Record<BodyKind, LoadResult & { peakRssBytes: number }>>,
-  ceilings: Partial<Record<CeilingName, LoadResult>>,
+  results: Partial<Record<BodyKind, Measured & { peakRssBytes: number }>>,
+  ceilings: Partial<Record<BodyKind, Measured>>,
   apiPeakRss: number,
   counts: GeneratedCounts | null,
   databaseUrl: string,
 ) {
   const rows: Row[] = [];
-  for (const [name, result] of Object.entries(ceilings) as [CeilingName, LoadResult][]) {
-    rows.push(toRow(`ceiling: ${name}`, result, CEILINGS[name].description, null, null));
-  }
   for (const endpoint of endpoints) {
     const result = results[endpoint.name];
+    const ceiling = ceilings[endpoint.name];
     if (!result) continue;
-    const ceiling = ceilings[endpoint.ceiling];
+    if (ceiling) rows.push(toRow(`  ceiling ${endpoint.ceiling}`, ceiling, CEILINGS[endpoint.ceiling].description, null, null));
     const ratio = ceiling && ceiling.requestsPerSecond > 0 ? result.requestsPerSecond / ceiling.requestsPerSecond : null;
-    rows.push(toRow(endpoint.name, result, `ceiling: ${endpoint.ceiling}`, ratio, result.peakRssBytes / MB));
+    rows.push(toRow(endpoint.name, result, `ceiling ${endpoint.ceiling}`, ratio, result.peakRssBytes / MB));
   }
 
   const targets: { target: string; measured: string; pass: boolean }[] = [];
@@ -229,7 +275,7 @@ function buildReport(
     if (r) targets.push({ target: `${endpoint.name} p99 < ${TARGETS.p99Ms} ms`, measured: `${r.latencyP99Ms} ms`, pass: r.latencyP99Ms < TARGETS.p99Ms });
   }
   targets.push({ target: `API peak RSS < ${TARGETS.rssBytes / MB} MB`, measured: `${(apiPeakRss / MB).toFixed(1)} MB`, pass: apiPeakRss > 0 && apiPeakRss < TARGETS.rssBytes });
-  const apiRows = rows.filter((r) => !r.endpoint.startsWith('ceiling'));
+  const apiRows = rows.filter((r) => !r.endpoint.includes('ceiling'));
   const errorCount = apiRows.reduce((sum, r) => sum + r.errors + r.non2xx, 0);
   targets.push({ target: 'zero errors and zero non-2xx on every endpoint', measured: String(errorCount), pass: errorCount === 0 && apiRows.length > 0 });
 
@@ -244,7 +290,7 @@ function buildReport(
   };
 }
 
-function toRow(endpoint: string, r: LoadResult, ceiling: string, ratio: number | null, rssMb: number | null): Row {
+function toRow(endpoint: string, r: Measured, ceiling: string, ratio: number | null, rssMb: number | null): Row {
   return {
     endpoint,
     requestsPerSecond: Math.round(r.requestsPerSecond),
@@ -253,6 +299,7 @@ function toRow(endpoint: string, r: LoadResult, ceiling: string, ratio: number |
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
     statusCodes: r.statusCodes,
+    cpuUsPerRequest: r.cpu,
     ceiling,
     ratioToCeiling: ratio === null ? null : Number(ratio.toFixed(3)),
     peakRssMb: rssMb === null ? null : Number(rssMb.toFixed(1)),
@@ -260,7 +307,7 @@ function toRow(endpoint: string, r: LoadResult, ceiling: string, ratio: number |
 }
 
 function printReport(report: ReturnType<typeof buildReport>): void {
-  const header = ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'ratio', 'vs', 'peak RSS MB'];
+  const header = ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'ratio', 'vs', 'peak RSS MB', 'CPU µs/req server+db+load'];
   const lines = report.rows.map((r) => [
     r.endpoint,
     String(r.requestsPerSecond),
@@ -269,14 +316,15 @@ function printReport(report: ReturnType<typeof buildReport>): void {
     String(r.errors),
     String(r.non2xx),
     r.ratioToCeiling === null ? '' : `${(r.ratioToCeiling * 100).toFixed(1)}%`,
-    r.ratioToCeiling === null ? '' : r.ceiling.replace('ceiling: ', ''),
+    r.ratioToCeiling === null ? '' : r.ceiling.replace('ceiling ', ''),
     r.peakRssMb === null ? '' : String(r.peakRssMb),
+    `${r.cpuUsPerRequest.serverUsPerRequest ?? '?'}+${r.cpuUsPerRequest.databaseUsPerRequest ?? '?'}+${r.cpuUsPerRequest.loaderUsPerRequest}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 7 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const out = [
     '',
-    `${report.machine.cpus} CPUs (${report.machine.cpuModel}), node ${report.machine.node}; ${report.settings.connections} connections, ${report.settings.durationSeconds} s after ${report.settings.warmupSeconds} s warm-up, pool ${report.settings.poolSize}`,
+    `${report.machine.cpus} CPUs (${report.machine.cpuModel}), node ${report.machine.node}; ${report.settings.connections} connections, ${report.settings.durationSeconds} s each (in ${report.settings.slices} slices alternating with the ceiling) after ${report.settings.warmupSeconds} s warm-up, pool ${report.settings.poolSize}`,
     format(header),
     format(widths.map((w) => '-'.repeat(w))),
     ...lines.map(format),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { hash as argon2Hash } from '@node-rs/argon2';
 import type { Pool, PoolConnection } from '../../src/db/pool';
 import { hashPin } from '../../src/members/pin';
+import { hashPassword } from '../../src/security/passwords';
 import {
   ADMIN_COUNT,
   ADMIN_MEMBER_ID_BASE,
@@ -162,7 +162,7 @@ async function insertTunnels(connection: PoolConnection): Promise<number> {
 
 /** Admins share one password hash (hashing 20,000 times would only slow the set-up), each has a TOTP secret. */
 async function insertAdmins(connection: PoolConnection): Promise<number> {
-  const passwordHash = await argon2Hash(ADMIN_PASSWORD);
+  const passwordHash = await hashPassword(ADMIN_PASSWORD);
   const rows: unknown[][] = [];
   for (let i = 0; i < ADMIN_COUNT; i++) {
     rows.push([ADMIN_MEMBER_ID_BASE + i, adminUsername(i), `${adminUsername(i)}@bench.example.com`, passwordHash, 1, `Admin ${i}`, 'Bench', `Admin ${i}`, totpSecretFor(i), true]);

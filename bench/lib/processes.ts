@@ -103,14 +103,30 @@ export class RssSampler {
   }
 }
 
-/** Runs `node <args>` to completion and returns its stdout; rejects with its stderr when it fails. */
-export function runNode(args: string[], env: Record<string, string>): Promise<string> {
+/** Runs `node <args>` to completion and returns its stdout; rejects with its stderr when it fails. onLine sees stdout lines as they come. */
+export function runNode(args: string[], env: Record<string, string>, onLine: (line: string) => void = () => undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      const text = c.toString();
+      stdout += text;
+      for (const line of text.split('\n')) if (line) onLine(line);
+    });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${args.join(' ')} exited with ${code}:\n${stderr}`))));
   });
+}
+
+/** CPU time (user + system) a process has used so far, in ms, or null once it is gone. */
+export function readCpuMs(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the parenthesised command name; utime and stime are the 12th and 13th of those
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
 }

@@ -9,6 +9,7 @@ import { findMemberProfile, lockMember } from '../members/member.model';
 import { pinMatches } from '../members/pin';
 import { AttemptLimiter } from '../security/attempt-limiter';
 import { insertBooking } from './bookings.model';
+import { readPinCheckState } from './pin-check.model';
 import type { CreateBookingInput, GetMemberInput, ValidatePinInput } from './partner.schemas';
 import { findTunnelByFuseMetrixId } from './tunnel-lookup.model';
 
@@ -32,6 +33,12 @@ type PinOutcome = { kind: 'valid' } | { kind: 'unknown-member' } | { kind: 'wron
  * writes nothing; a wrong one is counted (and the count committed) before the 422 goes out.
  */
 export async function validateMemberPin(pool: Pool, pinPepper: string, input: ValidatePinInput, now: Date): Promise<void> {
+  // The common check-in (right PIN, no failures on record) is answered from one read with no
+  // transaction: it has nothing to write, and the read waits for any guess being judged.
+  const state = await readPinCheckState(pool, input.member_id);
+  if (!state) throw unprocessable(PARTNER_MESSAGES.memberNotFound);
+  if (!state.hasFailures && pinMatches(input.member_pin, state.pinHash, pinPepper)) return;
+
   const outcome = await withTransaction(pool, async (connection): Promise<PinOutcome> => {
     const member = await lockMember(connection, input.member_id);
     if (!member) return { kind: 'unknown-member' };
