@@ -4,7 +4,7 @@ import { OutboxWorker, retryDelayMs } from '../../src/mail/outbox-worker';
 import { insertOutboxMessage } from '../../src/mail/outbox.model';
 import { createMailTransport } from '../../src/mail/transport';
 import { selectRows } from '../helpers/factories';
-import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher';
+import { startSmtpCatcher } from '../helpers/smtp-catcher';
 import { createTestContext, type TestContext } from '../helpers/test-app';
 
 const silent = pino({ level: 'silent' });
