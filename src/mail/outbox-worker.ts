@@ -65,7 +65,7 @@ export class OutboxWorker {
   private async deliver(message: OutboxMessage): Promise<boolean> {
     const { pool, transport, logger, clock } = this.options;
     try {
-      await transport.send({ to: message.to, subject: message.subject, html: message.html, text: message.text });
+      await transport.send({ messageId: outboxMessageId(message.id), to: message.to, subject: message.subject, html: message.html, text: message.text });
     } catch (error) {
       const reason = describeSendError(error);
       const nextAttemptAt = new Date(clock().getTime() + retryDelayMs(message.attempts));
@@ -96,6 +96,10 @@ export class OutboxWorker {
     const batchSize = this.options.batchSize ?? 20;
     while (!this.stopped && (await this.runOnce()) >= batchSize);
   }
+}
+
+export function outboxMessageId(id: number): string {
+  return `<outbox-${id}@iba-fuse-metrix-api>`;
 }
 
 /** What went wrong, without the message itself: SMTP errors carry a code and the server's reply. */

@@ -5,6 +5,8 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 
 export interface OutgoingEmail {
+  /** Stable per outbox row, so a receiver can recognise a resend after a crash between send and mark. */
+  messageId: string;
   to: string;
   subject: string;
   html: string;
@@ -19,8 +21,9 @@ export interface MailTransport {
 
 const SMTP_TIMEOUT_MS = 15_000;
 
-export function createMailTransport(config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_OUTBOX_DIR'>, logger: Logger): MailTransport {
-  return config.SMTP_URL ? smtpTransport(config.SMTP_URL, config.MAIL_FROM) : emlFileTransport(config.MAIL_OUTBOX_DIR, config.MAIL_FROM, logger);
+export function createMailTransport(config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_OUTBOX_DIR' | 'NODE_ENV'>, logger: Logger): MailTransport {
+  if (config.SMTP_URL) return smtpTransport(config.SMTP_URL, config.MAIL_FROM);
+  return emlFileTransport(config.MAIL_OUTBOX_DIR, config.MAIL_FROM, logger, config.NODE_ENV !== 'production');
 }
 
 function smtpTransport(smtpUrl: string, from: string): MailTransport {
@@ -39,10 +42,11 @@ function smtpTransport(smtpUrl: string, from: string): MailTransport {
 }
 
 /**
- * Development without SMTP: each e-mail becomes an .eml file (open it in any mail client), and its
- * links are logged so the flight-time form can be clicked straight from the terminal.
+ * Without SMTP: each e-mail becomes an .eml file (open it in any mail client). Outside production its
+ * links are logged too, so the flight-time form can be clicked straight from the terminal; in
+ * production they are one-time secrets and stay out of the logs.
  */
-function emlFileTransport(directory: string, from: string, logger: Logger): MailTransport {
+function emlFileTransport(directory: string, from: string, logger: Logger, logLinks: boolean): MailTransport {
   const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(email) {
@@ -50,7 +54,7 @@ function emlFileTransport(directory: string, from: string, logger: Logger): Mail
       await fs.mkdir(directory, { recursive: true });
       const file = path.join(directory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`);
       await fs.writeFile(file, info.message as Buffer);
-      const links = email.text.match(/https?:\/\/\S+/g) ?? [];
+      const links = logLinks ? (email.text.match(/https?:\/\/\S+/g) ?? []) : undefined;
       logger.info({ file, to: email.to, subject: email.subject, links }, 'e-mail written to file (no SMTP_URL configured)');
     },
     close: () => undefined,

@@ -59,6 +59,9 @@ describe('the active e-mail', () => {
     expect(mail.html).toContain('Rusty Lewis &lt;b&gt;bold&lt;/b&gt;');
     expect(mail.html).not.toContain('<script>');
 
+    const [queued] = await selectRows<RowDataPacket>(t.pool, 'SELECT outbox_message_id FROM outbox_messages WHERE to_address = ?', [member.email]);
+    expect(mail.messageId).toBe(`<outbox-${queued.outbox_message_id}@iba-fuse-metrix-api>`);
+
     const link = linkIn(mail);
     expect(link.startsWith(`${t.config.APP_BASE_URL}/flight-time/`)).toBe(true);
     expect(mail.html).toContain(`href="${link}"`);
@@ -112,7 +115,27 @@ describe('currency at the flight time, to the second', () => {
   });
 });
 
+describe('a tunnel name as long as the column allows', () => {
+  it('still books, with the subject cut to fit its column', async () => {
+    const longTunnel = await createTunnel(t.pool, { name: `Windtunnel ${'x'.repeat(180)}` });
+    const member = await createMember(t.pool, t.config.PIN_PEPPER, { last_flight_at: new Date('2026-01-01T10:00:00Z'), flyer_currency_renewal_at: new Date('2026-06-30T10:00:00Z') });
+    const res = await createBooking(t, connector, { member_id: member.member_id, tunnel_id: longTunnel.fuse_metrix_tunnel_id!, flight_date: unixSeconds(flightAt) });
+    expect(res.status).toBe(200);
+    const [queued] = await selectRows<RowDataPacket>(t.pool, 'SELECT subject FROM outbox_messages WHERE to_address = ?', [member.email]);
+    expect(queued.subject.length).toBeLessThanOrEqual(255);
+    expect(queued.subject.startsWith('Complete your recurrency to log your flight at Windtunnel xxx')).toBe(true);
+  });
+});
+
 describe('last flight', () => {
+  it('never shortens a renewal date that already lies further ahead', async () => {
+    const member = await createMember(t.pool, t.config.PIN_PEPPER, { last_flight_at: new Date('2026-10-01T10:00:00Z'), flyer_currency_renewal_at: new Date('2027-09-01T00:00:00Z') });
+    await createBooking(t, connector, { member_id: member.member_id, tunnel_id: tunnel.fuse_metrix_tunnel_id!, flight_date: unixSeconds(flightAt) }).expect(200);
+    const [row] = await selectRows<RowDataPacket>(t.pool, 'SELECT last_flight_at, flyer_currency_renewal_at FROM members WHERE member_id = ?', [member.member_id]);
+    expect(row.last_flight_at.toISOString()).toBe(flightAt.toISOString());
+    expect(row.flyer_currency_renewal_at.toISOString()).toBe('2027-09-01T00:00:00.000Z');
+  });
+
   it('moves forward with a later flight, with its renewal date, and never backward', async () => {
     const member = await createMember(t.pool, t.config.PIN_PEPPER, { last_flight_at: new Date('2026-10-01T10:00:00Z'), flyer_currency_renewal_at: new Date('2027-03-30T10:00:00Z') });
     const currency = async () =>

@@ -105,13 +105,21 @@ describe('without SMTP_URL', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
     const transport = createMailTransport({ ...t.config, SMTP_URL: undefined, MAIL_OUTBOX_DIR: directory }, logger);
-    await transport.send({ to: 'flyer@example.com', subject: 'Your flight', html: '<p>hi</p>', text: 'Update: http://localhost:3000/flight-time/abc123' });
+    await transport.send({ messageId: '<outbox-1@test>', to: 'flyer@example.com', subject: 'Your flight', html: '<p>hi</p>', text: 'Update: http://localhost:3000/flight-time/abc123' });
     const files = await fs.readdir(directory);
     expect(files).toHaveLength(1);
     const eml = await fs.readFile(path.join(directory, files[0]), 'utf8');
     expect(eml).toContain('To: flyer@example.com');
     expect(eml).toContain('Subject: Your flight');
+    expect(eml).toContain('Message-ID: <outbox-1@test>');
     expect(lines.join('')).toContain('http://localhost:3000/flight-time/abc123');
+
+    // in production the one-time links stay out of the logs
+    lines.length = 0;
+    const production = createMailTransport({ ...t.config, NODE_ENV: 'production', SMTP_URL: undefined, MAIL_OUTBOX_DIR: directory }, logger);
+    await production.send({ messageId: '<outbox-2@test>', to: 'flyer@example.com', subject: 'Your flight', html: '<p>hi</p>', text: 'Update: http://localhost:3000/flight-time/def456' });
+    expect(lines.join('')).toContain('e-mail written to file');
+    expect(lines.join('')).not.toContain('def456');
     await fs.rm(directory, { recursive: true });
   });
 });
