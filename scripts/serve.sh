@@ -6,15 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/install-deps.sh
 
-started_db=0
-if [ -z "${DATABASE_URL:-}" ]; then
-  scripts/db.sh status >/dev/null 2>&1 || started_db=1
-  DATABASE_URL="$(scripts/db.sh start | sed -n 's/^DATABASE_URL=//p')"
-  export DATABASE_URL
-fi
-
-stop_db() { if [ "$started_db" = 1 ]; then scripts/db.sh stop; fi; }
-trap stop_db EXIT
+. scripts/database-env.sh
 
 npm run -s build
 npm run -s db:migrate

@@ -6,6 +6,7 @@ import type { Config } from './config';
 import type { Pool } from './db/pool';
 import { createAuthRouter, describeAuthRoutes } from './auth/auth.routes';
 import { createConnectorsRouter, describeConnectorRoutes } from './connectors/connectors.routes';
+import { createFlightTimeRouter, describeFlightTimeRoutes } from './logbook/flight-time.routes';
 import { createHealthRouter, describeHealthRoutes } from './health/health.routes';
 import { createDocsRouter } from './http/docs.routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
     { router: createHealthRouter(deps.pool), describe: describeHealthRoutes },
     { router: createAuthRouter(deps), describe: describeAuthRoutes },
     { router: createConnectorsRouter(deps), describe: describeConnectorRoutes },
+    { router: createFlightTimeRouter(deps), describe: describeFlightTimeRoutes },
     { router: createPartnerRouter(deps), describe: describePartnerRoutes },
   ];
 

@@ -5,8 +5,10 @@ import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { createPool, type Pool } from './db/pool';
 import { createLogger } from './logger';
+import { OutboxWorker } from './mail/outbox-worker';
+import { createMailTransport } from './mail/transport';
 
-/** Entry point: config, pool, listen, graceful shutdown. */
+/** Entry point: config, pool, outbox worker, listen, graceful shutdown. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
@@ -14,9 +16,12 @@ async function main(): Promise<void> {
   await assertDatabaseReachable(pool, config.DATABASE_URL);
 
   const app = createApp({ config, pool, logger, clock: systemClock });
+  const transport = createMailTransport(config, logger);
+  const outboxWorker = new OutboxWorker({ pool, transport, logger, clock: systemClock, pollIntervalMs: config.MAIL_POLL_INTERVAL_MS });
   const server = app.listen(config.PORT, () => {
     const { port } = server.address() as AddressInfo;
     logger.info({ port, baseUrl: config.APP_BASE_URL }, `IBA API listening on port ${port}`);
+    outboxWorker.start();
   });
   server.keepAliveTimeout = 65_000;
 
@@ -26,6 +31,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     stopServer(server)
+      .then(() => outboxWorker.stop())
+      .then(() => transport.close())
       .then(() => pool.end())
       .then(() => {
         logger.info('stopped cleanly');

@@ -9,7 +9,7 @@ const FLIGHT_DATE_FORMAT = new Intl.DateTimeFormat('en-GB', {
   timeZoneName: 'short',
 });
 
-/** A date as a person reads it, e.g. "Tuesday 8 April 2025 at 07:40 UTC". */
+/** A date as a person reads it, e.g. "Tuesday, 8 April 2025 at 07:40 UTC". */
 export function formatFlightDate(date: Date): string {
   return FLIGHT_DATE_FORMAT.format(date);
 }

@@ -57,12 +57,15 @@ export async function insertBookingLogbookEntry(db: Queryable, entry: NewLogbook
   return result.insertId;
 }
 
-/** Moves the last flight forward only (an older flight reported late never moves it back). */
+/**
+ * Moves the last flight forward only (an older flight reported late never moves it back), and the
+ * renewal date with it, never shortening a renewal date that already lies further ahead.
+ */
 export async function advanceMemberLastFlight(db: Queryable, memberId: number, flightAt: Date, renewalAt: Date): Promise<void> {
   await db.execute(
-    `UPDATE members SET last_flight_at = ?, flyer_currency_renewal_at = ?
+    `UPDATE members SET last_flight_at = ?, flyer_currency_renewal_at = GREATEST(COALESCE(flyer_currency_renewal_at, ?), ?)
       WHERE member_id = ? AND (last_flight_at IS NULL OR last_flight_at < ?)`,
-    [flightAt, renewalAt, memberId, flightAt],
+    [flightAt, renewalAt, renewalAt, memberId, flightAt],
   );
 }
 

@@ -1,4 +1,4 @@
-import type { Queryable, ResultSetHeader } from '../db/pool';
+import type { Queryable, ResultSetHeader, RowDataPacket } from '../db/pool';
 
 export interface NewOutboxMessage {
   template: string;
@@ -16,4 +16,71 @@ export async function insertOutboxMessage(db: Queryable, message: NewOutboxMessa
     [message.template, message.to, message.subject, message.html, message.text, now],
   );
   return result.insertId;
+}
+
+export interface OutboxMessage {
+  id: number;
+  template: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  attempts: number;
+}
+
+interface OutboxMessageRow extends RowDataPacket {
+  outbox_message_id: number;
+  template: string;
+  to_address: string;
+  subject: string;
+  html_body: string;
+  text_body: string;
+  attempts: number;
+}
+
+/**
+ * Claims up to `limit` due messages for this worker: locks them, skipping rows another worker holds,
+ * and pushes their next attempt to `leaseUntil` so no one else takes them while they are being sent.
+ * Run inside a (short) transaction; the claim holds once it commits.
+ */
+export async function claimDueOutboxMessages(db: Queryable, now: Date, limit: number, leaseUntil: Date): Promise<OutboxMessage[]> {
+  const [rows] = await db.query<OutboxMessageRow[]>(
+    `SELECT outbox_message_id, template, to_address, subject, html_body, text_body, attempts
+       FROM outbox_messages
+      WHERE sent_at IS NULL AND next_attempt_at <= ?
+      ORDER BY next_attempt_at, outbox_message_id
+      LIMIT ?
+      FOR UPDATE SKIP LOCKED`,
+    [now, limit],
+  );
+  if (rows.length === 0) return [];
+  await db.query('UPDATE outbox_messages SET next_attempt_at = ? WHERE outbox_message_id IN (?)', [
+    leaseUntil,
+    rows.map((row) => row.outbox_message_id),
+  ]);
+  return rows.map((row) => ({
+    id: row.outbox_message_id,
+    template: row.template,
+    to: row.to_address,
+    subject: row.subject,
+    html: row.html_body,
+    text: row.text_body,
+    attempts: row.attempts,
+  }));
+}
+
+/** Marks a message sent and drops its body: links and codes in it do not outlive delivery. */
+export async function markOutboxMessageSent(db: Queryable, id: number, now: Date): Promise<void> {
+  await db.execute('UPDATE outbox_messages SET sent_at = ?, html_body = NULL, text_body = NULL, last_error = NULL WHERE outbox_message_id = ? AND sent_at IS NULL', [
+    now,
+    id,
+  ]);
+}
+
+export async function recordOutboxFailure(db: Queryable, id: number, error: string, nextAttemptAt: Date): Promise<void> {
+  await db.execute('UPDATE outbox_messages SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE outbox_message_id = ? AND sent_at IS NULL', [
+    error.slice(0, 1000),
+    nextAttemptAt,
+    id,
+  ]);
 }

@@ -17,6 +17,9 @@ interface CompiledEmailTemplate {
   text: Handlebars.TemplateDelegate;
 }
 
+/** outbox_messages.subject is VARCHAR(255); a long tunnel or member name must not fail the booking. */
+const SUBJECT_MAX_LENGTH = 255;
+
 const handlebars = Handlebars.create();
 const compiled = new Map<string, CompiledEmailTemplate>();
 
@@ -27,7 +30,7 @@ const compiled = new Map<string, CompiledEmailTemplate>();
  */
 export function renderEmail(templateId: string, params: object): RenderedEmail {
   const template = compiled.get(templateId) ?? compileEmailTemplate(templateId);
-  return { subject: template.subject(params).trim(), html: template.html(params), text: template.text(params) };
+  return { subject: oneLine(template.subject(params), SUBJECT_MAX_LENGTH), html: template.html(params), text: template.text(params) };
 }
 
 function compileEmailTemplate(templateId: string): CompiledEmailTemplate {
@@ -40,4 +43,9 @@ function compileEmailTemplate(templateId: string): CompiledEmailTemplate {
   };
   compiled.set(templateId, template);
   return template;
+}
+
+function oneLine(text: string, maxLength: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= maxLength ? line : `${line.slice(0, maxLength - 1)}…`;
 }

@@ -13,7 +13,8 @@ interface LockedMemberRow extends RowDataPacket {
 /**
  * Reads a member and locks their row for the rest of the transaction. PIN checks for one member run
  * one after another (so a burst of parallel guesses cannot all slip in before the lockout), and a
- * booking holds it before its insert (so concurrent bookings never deadlock with the logbook update).
+ * booking takes it before its insert, so every booking transaction locks in the same order (member,
+ * then booking key) as the logbook update that follows.
  */
 export async function lockMember(db: Queryable, memberId: number): Promise<LockedMember | null> {
   const [rows] = await db.execute<LockedMemberRow[]>('SELECT member_id, pin_hash FROM members WHERE member_id = ? FOR UPDATE', [memberId]);

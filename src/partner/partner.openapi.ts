@@ -75,7 +75,16 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
     name: 'token',
     description: `HMAC-SHA256 of the body. ${SIGNING_RULES}`,
   });
-  const security = [{ [clientId.name]: [], [token.name]: [] }];
+  const authorization = registry.registerComponent('securitySchemes', 'PartnerAuthorization', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'The same token in the Authorization header, as the page\'s examples send it (`Bearer <token>` also accepted).',
+  });
+  const security = [
+    { [clientId.name]: [], [token.name]: [] },
+    { [clientId.name]: [], [authorization.name]: [] },
+  ];
 
   registry.registerPath({
     method: 'post',

@@ -34,10 +34,16 @@ function wholeNumber(field: string, min: number, max: number, message = `${field
 }
 
 const memberId = () =>
-  wholeNumber('member_id', 1, MAX_INT_UNSIGNED, INVALID_MEMBER_ID).openapi({ type: 'integer', example: 60649, description: 'IBA member id' });
+  wholeNumber('member_id', 1, MAX_INT_UNSIGNED, INVALID_MEMBER_ID).openapi({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_INT_UNSIGNED,
+    example: 60649,
+    description: 'IBA member id (a numeric string is accepted too)',
+  });
 
 const positiveId = (field: string, example: number, description: string) =>
-  wholeNumber(field, 1, Number.MAX_SAFE_INTEGER, `${field} must be a positive whole number`).openapi({ type: 'integer', example, description });
+  wholeNumber(field, 1, Number.MAX_SAFE_INTEGER, `${field} must be a positive whole number`).openapi({ type: 'integer', minimum: 1, example, description });
 
 const unixSeconds = (field: string, example: number, description: string) => {
   const seconds = { error: `${field} must be a Unix timestamp in seconds` };
@@ -50,7 +56,7 @@ const unixSeconds = (field: string, example: number, description: string) => {
         .min(1, seconds)
         .max(MAX_UNIX_SECONDS, { error: `${field} must be a Unix timestamp in seconds, not milliseconds` }),
     )
-    .openapi({ type: 'integer', example, description: `${description} (Unix timestamp in seconds)` });
+    .openapi({ type: 'integer', minimum: 1, maximum: MAX_UNIX_SECONDS, example, description: `${description} (Unix timestamp in seconds)` });
 };
 
 const pinFormat = { error: 'member_pin must be a PIN of 5 or 6 digits' };
@@ -76,12 +82,15 @@ export const createBookingSchema = z
     flight_date: unixSeconds('flight_date', 1744098000, 'When the member flies'),
     minutes_booked: wholeNumber('minutes_booked', 1, MAX_MINUTES_BOOKED).openapi({
       type: 'integer',
+      minimum: 1,
+      maximum: MAX_MINUTES_BOOKED,
       example: 9,
       description: 'Minutes of tunnel time booked',
     }),
     product_id: positiveId('product_id', 12893, 'FuzeMetrix product id'),
     tunnel_id: wholeNumber('tunnel_id', 1, MAX_INT_UNSIGNED, 'tunnel_id must be a positive whole number').openapi({
       type: 'integer',
+      minimum: 1,
       example: 25,
       description: 'The FuzeMetrix tunnel id (not the IBA tunnel id)',
     }),

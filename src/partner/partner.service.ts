@@ -72,8 +72,8 @@ export async function getPartnerMember(pool: Pool, input: GetMemberInput, now: D
 
 /**
  * Stores a FuzeMetrix check-in and its logbook consequences (entry, currency, e-mail) in one
- * transaction. The member's row is locked first, so twenty copies of one purchase queue behind each
- * other instead of deadlocking; the unique key then turns every copy after the first into a duplicate.
+ * transaction. The member's row is locked first, so copies of one purchase queue behind each other in
+ * one lock order; the unique key, not a read, turns every copy after the first into a duplicate.
  */
 export async function createPartnerBooking(
   pool: Pool,

@@ -61,7 +61,7 @@ function headerValue(req: Request, name: string): string | undefined {
 
 function bearerToken(authorization: string | undefined): string | undefined {
   if (!authorization) return undefined;
-  const token = authorization.replace(/^bearer\s+/i, '').trim();
+  const token = authorization.replace(/^bearer(\s+|$)/i, '').trim();
   return token ? token : undefined;
 }
 

@@ -236,6 +236,15 @@ describe('POST /api/auth/verify-totp', () => {
     expect((await verifyTotp(admin, await totpCodeAt(secret, T0))).status).toBe(401);
   });
 
+  it('accepts a code sent twice at the same moment only once', async () => {
+    const admin = await newAdmin();
+    const { secret } = await enrolled(admin);
+    t.setNow(at(30));
+    const code = await totpCodeAt(secret, at(30));
+    const answers = await Promise.all([verifyTotp(admin, code), verifyTotp(admin, code), verifyTotp(admin, code)]);
+    expect(answers.map((res) => res.status).sort()).toEqual([200, 401, 401]);
+  });
+
   it('accepts one step of clock drift each way, not two', async () => {
     const admin = await newAdmin();
     const { secret } = await enrolled(admin);

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { RowDataPacket } from '../../src/db/pool';
 import { totpCodeAt } from '../helpers/admin-session';
 import { runCliScript } from '../helpers/cli';
-import { selectRows } from '../helpers/factories';
+import { createMember, selectRows } from '../helpers/factories';
 import { createTestContext, type TestContext } from '../helpers/test-app';
 
 /**
@@ -23,9 +23,14 @@ const T0 = new Date('2026-05-04T09:00:10Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 const unix = (date: Date) => Math.floor(date.getTime() / 1000);
 const hmac = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex');
+const PIN_BODY = '{"member_id":40,"member_pin":"123456"}';
+/** The partner's call the runbook's generate-token is meant to debug: validate-pin with that exact body. */
+const validatePin = (clientId: string, token: string) =>
+  t.request().post('/api/external/fuse-metrix/validate-pin').set('client-id', clientId).set('Authorization', token).set('content-type', 'application/json').send(PIN_BODY);
 
 it('takes an admin from a fresh box to a working partner credential, as the runbook says', async () => {
-  // a fresh box: no admin yet
+  // a fresh box: no admin yet; member 40 of the runbook's generate-token example exists
+  await createMember(t.pool, t.config.PIN_PEPPER, { member_id: 40, pin: '123456' });
   const created = await runCliScript('src/cli/admin-create.ts', ['--username', USERNAME, '--password', PASSWORD, '--email', 'ops@iba.example'], t.config.DATABASE_URL);
   expect(created.code).toBe(0);
   t.setNow(T0);
@@ -100,6 +105,10 @@ it('takes an admin from a fresh box to a working partner credential, as the runb
     .send('{"member_id":40,"member_pin":"123456"}');
   expect(generated.status).toBe(200);
   expect(generated.body).toEqual({ status: true, message: 'Token generated successfully', token: hmac(row.secret, '{"member_id":40,"member_pin":"123456"}') });
+  // ...and that token is what the partner API accepts for that body
+  const validated = await validatePin(row.clientId, generated.body.token);
+  expect(validated.status).toBe(200);
+  expect(validated.body).toEqual({ valid: true, message: 'Member validated successfully' });
 
   // Beyond the runbook: rotate; the old secret stays listed (and valid) for 24 hours
   t.setNow(at(120));
@@ -116,10 +125,18 @@ it('takes an admin from a fresh box to a working partner credential, as the runb
   expect(during.body.data).toMatchObject({ secret: newSecret, previous_secret: row.secret, previous_secret_expires_at: unix(at(120)) + 24 * 3600 });
   const regenerated = await t.request().post(`${OP}/generate-token`).set('token', ADMIN_JWT).set('client-id', row.clientId).send({ member_id: 40, member_pin: '123456' });
   expect(regenerated.body.token).toBe(hmac(newSecret, '{"member_id":40,"member_pin":"123456"}'));
+  // during the overlap the partner may sign with either secret
+  expect((await validatePin(row.clientId, generated.body.token)).status).toBe(200);
+  expect((await validatePin(row.clientId, regenerated.body.token)).status).toBe(200);
 
   // the JWT lasts 12 hours: sign in again for the next day, as the runbook's gotcha says
   t.setNow(at(120 + 24 * 3600 + 1));
   expect((await t.request().get(`${OP}/${row.id}`).set('token', ADMIN_JWT)).status).toBe(401);
+  // the overlap is over: only the new secret signs
+  const stale = await validatePin(row.clientId, generated.body.token);
+  expect(stale.status).toBe(403);
+  expect(stale.body).toEqual({ valid: false, message: 'Your token does not match' });
+  expect((await validatePin(row.clientId, regenerated.body.token)).status).toBe(200);
   const nextDay = await t
     .request()
     .post('/api/auth/verify-totp')

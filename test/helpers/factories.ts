@@ -73,7 +73,7 @@ export async function createMember(pool: Pool, pinPepper: string, fields: Member
       fields.screen_name ?? 'Test Flyer',
       fields.first_name ?? 'Test',
       fields.last_name ?? 'Flyer',
-      fields.date_of_birth ?? new Date('1990-01-15T00:00:00Z'),
+      fields.date_of_birth === undefined ? new Date('1990-01-15T00:00:00Z') : fields.date_of_birth,
       fields.home_tunnel_id ?? null,
       fields.is_coach ?? false,
       fields.payment_status ?? 'Not required',

@@ -1,0 +1,109 @@
+import type { Clock } from '../clock';
+import { type Pool, withTransaction } from '../db/pool';
+import type { Logger } from '../logger';
+import { claimDueOutboxMessages, markOutboxMessageSent, type OutboxMessage, recordOutboxFailure } from './outbox.model';
+import type { MailTransport } from './transport';
+
+export interface OutboxWorkerOptions {
+  pool: Pool;
+  transport: MailTransport;
+  logger: Logger;
+  clock: Clock;
+  pollIntervalMs: number;
+  batchSize?: number;
+  /** How long a claimed message stays reserved for this worker before another may retry it. */
+  leaseMs?: number;
+}
+
+const FIRST_RETRY_MS = 5_000;
+const MAX_RETRY_MS = 15 * 60_000;
+
+/** Growing back-off: 5 s, 10 s, 20 s, ... capped at 15 minutes. */
+export function retryDelayMs(previousAttempts: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** previousAttempts, MAX_RETRY_MS);
+}
+
+/**
+ * Delivers the outbox. Any number of workers (in any number of API processes) may run on one
+ * database: each claims its batch with FOR UPDATE SKIP LOCKED and a lease, so a message is sent by
+ * one worker only, and marked sent once.
+ */
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopped = true;
+
+  constructor(private readonly options: OutboxWorkerOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops polling and waits for the batch in flight to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Claims and sends one batch of due messages; returns how many were sent. */
+  async runOnce(): Promise<number> {
+    const { pool, clock, batchSize = 20, leaseMs = 5 * 60_000 } = this.options;
+    const now = clock();
+    const batch = await withTransaction(pool, (connection) =>
+      claimDueOutboxMessages(connection, now, batchSize, new Date(now.getTime() + leaseMs)),
+    );
+    let sent = 0;
+    for (const message of batch) {
+      if (await this.deliver(message)) sent += 1;
+    }
+    return sent;
+  }
+
+  private async deliver(message: OutboxMessage): Promise<boolean> {
+    const { pool, transport, logger, clock } = this.options;
+    try {
+      await transport.send({ messageId: outboxMessageId(message.id), to: message.to, subject: message.subject, html: message.html, text: message.text });
+    } catch (error) {
+      const reason = describeSendError(error);
+      const nextAttemptAt = new Date(clock().getTime() + retryDelayMs(message.attempts));
+      logger.warn({ outboxMessageId: message.id, template: message.template, attempts: message.attempts + 1, reason, nextAttemptAt }, 'e-mail not sent; will retry');
+      await recordOutboxFailure(pool, message.id, reason, nextAttemptAt);
+      return false;
+    }
+    await markOutboxMessageSent(pool, message.id, clock());
+    logger.info({ outboxMessageId: message.id, template: message.template }, 'e-mail sent');
+    return true;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.drain()
+        .catch((error: unknown) => this.options.logger.error({ err: error }, 'outbox worker pass failed; will retry'))
+        .finally(() => {
+          this.running = null;
+          this.schedule(this.options.pollIntervalMs);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** Sends batches until nothing is due, so a burst is worked off without waiting a poll interval per batch. */
+  private async drain(): Promise<void> {
+    const batchSize = this.options.batchSize ?? 20;
+    while (!this.stopped && (await this.runOnce()) >= batchSize);
+  }
+}
+
+export function outboxMessageId(id: number): string {
+  return `<outbox-${id}@iba-fuse-metrix-api>`;
+}
+
+/** What went wrong, without the message itself: SMTP errors carry a code and the server's reply. */
+function describeSendError(error: unknown): string {
+  const { code, responseCode, message } = error as { code?: string; responseCode?: number; message?: string };
+  return [code, responseCode, message].filter((part) => part !== undefined && part !== '').join(' ') || 'unknown error';
+}

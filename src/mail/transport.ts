@@ -1,0 +1,62 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+
+export interface OutgoingEmail {
+  /** Stable per outbox row, so a receiver can recognise a resend after a crash between send and mark. */
+  messageId: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Where e-mails go: an SMTP server, or .eml files for local development. */
+export interface MailTransport {
+  send(email: OutgoingEmail): Promise<void>;
+  close(): void;
+}
+
+const SMTP_TIMEOUT_MS = 15_000;
+
+export function createMailTransport(config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_OUTBOX_DIR' | 'NODE_ENV'>, logger: Logger): MailTransport {
+  if (config.SMTP_URL) return smtpTransport(config.SMTP_URL, config.MAIL_FROM);
+  return emlFileTransport(config.MAIL_OUTBOX_DIR, config.MAIL_FROM, logger, config.NODE_ENV !== 'production');
+}
+
+function smtpTransport(smtpUrl: string, from: string): MailTransport {
+  const transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    connectionTimeout: SMTP_TIMEOUT_MS,
+    greetingTimeout: SMTP_TIMEOUT_MS,
+    socketTimeout: SMTP_TIMEOUT_MS,
+  });
+  return {
+    async send(email) {
+      await transporter.sendMail({ from, ...email });
+    },
+    close: () => transporter.close(),
+  };
+}
+
+/**
+ * Without SMTP: each e-mail becomes an .eml file (open it in any mail client). Outside production its
+ * links are logged too, so the flight-time form can be clicked straight from the terminal; in
+ * production they are one-time secrets and stay out of the logs.
+ */
+function emlFileTransport(directory: string, from: string, logger: Logger, logLinks: boolean): MailTransport {
+  const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(email) {
+      const info = await builder.sendMail({ from, ...email });
+      await fs.mkdir(directory, { recursive: true });
+      const file = path.join(directory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`);
+      await fs.writeFile(file, info.message as Buffer);
+      const links = logLinks ? (email.text.match(/https?:\/\/\S+/g) ?? []) : undefined;
+      logger.info({ file, to: email.to, subject: email.subject, links }, 'e-mail written to file (no SMTP_URL configured)');
+    },
+    close: () => undefined,
+  };
+}

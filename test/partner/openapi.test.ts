@@ -1,0 +1,76 @@
+import { createTestContext, type TestContext } from '../helpers/test-app';
+
+let t: TestContext;
+let document: {
+  paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, { content?: Record<string, { examples?: Record<string, { value: unknown }> }> }>; parameters?: Array<{ name: string; in: string }>; description?: string }>>;
+  components: { schemas: Record<string, { example?: unknown }>; securitySchemes: Record<string, { in: string; name: string }> };
+};
+
+beforeAll(async () => {
+  t = await createTestContext();
+  document = (await t.request().get('/api/openapi.json').expect(200)).body;
+});
+afterAll(() => t.close());
+
+const exampleMessages = (path: string, method: string, status: string) =>
+  Object.values(document.paths[path][method].responses[status].content?.['application/json'].examples ?? {}).map(
+    (example) => (example.value as { message: string }).message,
+  );
+
+describe('GET /api/openapi.json (partner routes)', () => {
+  it('describes validate-pin, get-member (POST and GET) and create-booking behind the client-id and token headers', () => {
+    const routes = [
+      ['/api/external/fuse-metrix/validate-pin', 'post'],
+      ['/api/external/fuse-metrix/get-member', 'post'],
+      ['/api/external/fuse-metrix/get-member', 'get'],
+      ['/api/external/fuse-metrix/create-booking', 'post'],
+    ];
+    for (const [path, method] of routes) {
+      expect(document.paths[path][method].security).toEqual([
+        { PartnerClientId: [], PartnerToken: [] },
+        { PartnerClientId: [], PartnerAuthorization: [] },
+      ]);
+    }
+    expect(document.components.securitySchemes.PartnerClientId).toMatchObject({ in: 'header', name: 'client-id' });
+    expect(document.components.securitySchemes.PartnerToken).toMatchObject({ in: 'header', name: 'token' });
+    expect(document.components.securitySchemes.PartnerAuthorization).toMatchObject({ in: 'header', name: 'Authorization' });
+  });
+
+  it("uses the page's request and response examples", () => {
+    const { schemas } = document.components;
+    expect(schemas.ValidatePinRequest.example).toEqual({ member_id: 60649, member_pin: '67510' });
+    expect(schemas.GetMemberRequest.example).toEqual({ member_id: 60649 });
+    expect(schemas.CreateBookingRequest.example).toEqual({
+      member_id: 60649,
+      purchase_id: 215312,
+      purchase_date: 1744131450,
+      flight_date: 1744098000,
+      minutes_booked: 9,
+      product_id: 12893,
+      tunnel_id: 25,
+      checkin_time: 1744098000,
+    });
+    expect(schemas.PartnerMember.example).toMatchObject({ member_id: 40, total_flight_time: '0:53', flyer_currency_status: 'Active' });
+  });
+
+  it('lists the error answers with the exact messages of the page', () => {
+    const validatePin = '/api/external/fuse-metrix/validate-pin';
+    expect(exampleMessages(validatePin, 'post', '400')).toEqual([
+      'Please provide client id for access the data',
+      'Please provide token to access the resource',
+    ]);
+    expect(exampleMessages(validatePin, 'post', '403')).toEqual(['Your token does not match']);
+    expect(exampleMessages(validatePin, 'post', '404')).toEqual(['Client id does not match with data']);
+    expect(exampleMessages(validatePin, 'post', '422')).toEqual(expect.arrayContaining(['Member not found', 'Invalid PIN', 'Invalid member ID']));
+    expect(document.paths[validatePin].post.responses['429']).toBeDefined();
+    expect(exampleMessages('/api/external/fuse-metrix/create-booking', 'post', '422')).toEqual(
+      expect.arrayContaining(['Member not found', 'Tunnel not found', 'Booking already exits']),
+    );
+  });
+
+  it('documents how a GET get-member is signed, and its member_id query parameter', () => {
+    const get = document.paths['/api/external/fuse-metrix/get-member'].get;
+    expect(get.parameters).toEqual([expect.objectContaining({ name: 'member_id', in: 'query' })]);
+    expect(get.description).toContain('JSON.stringify({"member_id": 60649})');
+  });
+});
