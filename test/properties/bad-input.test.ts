@@ -96,9 +96,30 @@ const FIELDS = [
 ];
 const fieldObject = fc.dictionary(fc.constantFrom(...FIELDS), weirdValue, { maxKeys: FIELDS.length });
 
+/** Well-typed values for every field (unknown members, wrong passwords, made-up codes), to reach the services' own refusals. */
+const unixSeconds = fc.integer({ min: 1_600_000_000, max: 1_900_000_000 });
+const plausibleObject = fc.record({
+  member_id: fc.integer({ min: 1, max: 2 ** 31 }),
+  member_pin: fc.stringMatching(/^\d{5,6}$/),
+  purchase_id: fc.integer({ min: 1, max: 2 ** 31 }),
+  purchase_date: unixSeconds,
+  flight_date: unixSeconds,
+  minutes_booked: fc.integer({ min: 1, max: 60 }),
+  product_id: fc.integer({ min: 1, max: 99999 }),
+  tunnel_id: fc.integer({ min: 1, max: 99999 }),
+  checkin_time: unixSeconds,
+  username: fc.string({ minLength: 1, maxLength: 30 }),
+  password: fc.string({ minLength: 1, maxLength: 30 }),
+  code: fc.oneof(fc.stringMatching(/^\d{6}$/), fc.stringMatching(/^[A-Z0-9]{8}$/)),
+  email: fc.string({ maxLength: 20 }),
+  id: fc.integer({ min: 1, max: 2 ** 31 }),
+  minutes: fc.integer({ min: -5, max: 500 }).map(String),
+});
+
 /** A body as bytes plus the content type it claims to be. */
 const body = fc.oneof(
   fieldObject.map((o) => JSON.stringify(o)),
+  plausibleObject.map((o) => JSON.stringify(o)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 200 }),
   fc.constantFrom('', '{', '{"member_id":', '[]', 'null', '"x"', '{"member_id": 1}garbage', 'member_id=1&member_pin=12345', '\u0000\u0001'),
@@ -143,18 +164,22 @@ const requestFor = (route: Route) =>
       query: fc.oneof(fc.constant(''), queryString),
       headers,
       body,
-      signed: fc.boolean(),
+      signed: fc.constantFrom('no', 'yes', 'yes', 'wrong-token'),
     })
     .map(({ method, params, query, headers: h, body: b, signed }): Sent => {
       let i = 0;
       const path = route.path.replace(/:(\w+)/g, () => params[i++ % params.length]);
       const sentHeaders: Record<string, string> = { ...h };
-      if (signed) {
+      if (signed !== 'no') {
         sentHeaders['client-id'] = connector.clientId;
-        sentHeaders.token = createHmac('sha256', connector.secret).update(b).digest('hex');
+        const signedText = signed === 'yes' ? b : `${b} `;
+        sentHeaders.token = createHmac('sha256', connector.secret).update(signedText).digest('hex');
       }
       return { route, method, url: `${path}${query ? `?${query}` : ''}`, body: method === 'GET' || method === 'HEAD' ? '' : b, headers: sentHeaders };
     });
+
+/** Which statuses each route answered, to show the generated input got past the parser and the signature check. */
+const seen = new Map<string, Set<number>>();
 
 async function send(request: Sent): Promise<{ status: number; contentType: string; text: string }> {
   const response = await fetch(baseUrl + request.url, {
@@ -162,6 +187,9 @@ async function send(request: Sent): Promise<{ status: number; contentType: strin
     headers: request.headers,
     body: request.body === '' ? undefined : request.body,
   });
+  const key = `${request.route.method} ${request.route.path}`;
+  if (!seen.has(key)) seen.set(key, new Set());
+  seen.get(key)!.add(response.status);
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', text: await response.text() };
 }
 
@@ -244,6 +272,12 @@ describe('generated bad input at every route', () => {
     const heapAfter = process.memoryUsage().heapUsed;
     expect(crashes).toEqual([]);
     expect((await fetch(`${baseUrl}/health`)).status).toBe(200);
+    // the input reached every layer: parser (400), signature (403/404), validation and services (422), sign-in (401)
+    const statuses = (route: string) => [...(seen.get(route) ?? [])];
+    for (const path of ['validate-pin', 'get-member', 'create-booking']) {
+      expect(statuses(`POST /api/external/fuse-metrix/${path}`)).toEqual(expect.arrayContaining([400, 403, 404, 422]));
+    }
+    expect(statuses('POST /api/auth/verify-totp')).toEqual(expect.arrayContaining([401, 422]));
     // thousands of requests: a leak of even a few hundred bytes each would show; 8 MB is noise headroom
     expect(heapAfter - heapBefore).toBeLessThan(8 * 1024 * 1024);
   }, 120_000);
