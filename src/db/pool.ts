@@ -38,10 +38,20 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool
   return pool;
 }
 
+export interface TransactionOptions {
+  /**
+   * READ COMMITTED takes no gap locks: for a queue claim (FOR UPDATE SKIP LOCKED over a range) that
+   * must not block, or deadlock with, transactions inserting new rows into that range.
+   */
+  isolationLevel?: 'READ COMMITTED';
+}
+
 /** Runs fn inside one transaction on one connection, committing on success and rolling back on any error. */
-export async function withTransaction<T>(pool: Pool, fn: (connection: PoolConnection) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(pool: Pool, fn: (connection: PoolConnection) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const connection = await pool.getConnection();
   try {
+    // without SESSION, this applies to the next transaction only: the pooled connection keeps its default
+    if (options.isolationLevel) await connection.query(`SET TRANSACTION ISOLATION LEVEL ${options.isolationLevel}`);
     await connection.beginTransaction();
     const result = await fn(connection);
     await connection.commit();

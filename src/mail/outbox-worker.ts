@@ -52,9 +52,11 @@ export class OutboxWorker {
   async runOnce(): Promise<number> {
     const { pool, clock, batchSize = 20, leaseMs = 5 * 60_000 } = this.options;
     const now = clock();
-    const batch = await withTransaction(pool, (connection) =>
-      claimDueOutboxMessages(connection, now, batchSize, new Date(now.getTime() + leaseMs)),
-    );
+    // READ COMMITTED: the claim must not gap-lock the due range, or bookings queueing e-mails into it
+    // wait for the claim and deadlock with it (seen as 503s on create-booking under load)
+    const batch = await withTransaction(pool, (connection) => claimDueOutboxMessages(connection, now, batchSize, new Date(now.getTime() + leaseMs)), {
+      isolationLevel: 'READ COMMITTED',
+    });
     let sent = 0;
     for (const message of batch) {
       if (await this.deliver(message)) sent += 1;
