@@ -1,10 +1,11 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../clock';
 import { unixSeconds } from '../clock';
-import { type ConnectorCredentials, findConnectorByClientId } from '../connectors/connector-lookup.model';
+import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
 import { tokenMatches } from '../connectors/hmac';
 import type { Queryable } from '../db/pool';
 import { HttpError, badRequest, forbidden, notFound } from '../http/errors';
+import { ConnectorCredentialsCache } from './connector-cache';
 
 /** The page's messages, spelled exactly as partners already match on them. */
 export const SIGNATURE_MESSAGES = {
@@ -24,6 +25,7 @@ export const SIGNATURE_MESSAGES = {
  * While a rotated-out secret is inside its overlap, tokens made with it still pass.
  */
 export function requirePartnerSignature(db: Queryable, clock: Clock): RequestHandler {
+  const connectors = new ConnectorCredentialsCache(db);
   return async (req, res, next) => {
     const clientId = headerValue(req, 'client-id') ?? headerValue(req, 'clientid');
     if (!clientId) throw badRequest(SIGNATURE_MESSAGES.missingClientId);
@@ -31,12 +33,20 @@ export function requirePartnerSignature(db: Queryable, clock: Clock): RequestHan
     if (!token) throw badRequest(SIGNATURE_MESSAGES.missingToken);
 
     rejectUnreadableBody(req);
-    const connector = await findConnectorByClientId(db, clientId);
+    const lookup = await connectors.lookup(clientId);
+    let connector = lookup.credentials;
     if (!connector) throw notFound(SIGNATURE_MESSAGES.unknownClientId);
 
     const candidates = signedPayloads(req);
-    const matches = activeSecrets(connector, clock()).map((secret) => tokenMatches(token, secret, candidates));
-    if (!matches.includes(true)) throw forbidden(SIGNATURE_MESSAGES.wrongToken);
+    const signs = (credentials: ConnectorCredentials) => activeSecrets(credentials, clock()).map((secret) => tokenMatches(token, secret, candidates)).includes(true);
+    if (!signs(connector) && lookup.cached) {
+      // the secret may have been rotated since it was cached: judge against the database's row
+      connector = await connectors.refresh(clientId);
+      if (!connector) throw notFound(SIGNATURE_MESSAGES.unknownClientId);
+      if (!signs(connector)) throw forbidden(SIGNATURE_MESSAGES.wrongToken);
+    } else if (!signs(connector)) {
+      throw forbidden(SIGNATURE_MESSAGES.wrongToken);
+    }
 
     setConnectorId(res, connector.id);
     next();
