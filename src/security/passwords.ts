@@ -7,8 +7,30 @@ import { hash, verify } from '@node-rs/argon2';
  */
 const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * At most two argon2 computations at once per process. Each holds 19 MiB while it runs (and the C
+ * allocator keeps that memory for the thread that used it), so four threadpool threads hashing at
+ * once put ~80 MB on the API's RSS under a burst of sign-ins; two keep both cores busy for half that.
+ */
+const MAX_CONCURRENT_ARGON2 = 2;
+let argon2Running = 0;
+const argon2Waiting: Array<() => void> = [];
+
+async function withArgon2Slot<T>(work: () => Promise<T>): Promise<T> {
+  if (argon2Running < MAX_CONCURRENT_ARGON2) argon2Running += 1;
+  else await new Promise<void>((resolve) => argon2Waiting.push(resolve));
+  try {
+    return await work();
+  } finally {
+    // hand the slot straight to the next caller, or give it back
+    const next = argon2Waiting.shift();
+    if (next) next();
+    else argon2Running -= 1;
+  }
+}
+
 export function hashPassword(plain: string): Promise<string> {
-  return hash(plain, ARGON2_OPTIONS);
+  return withArgon2Slot(() => hash(plain, ARGON2_OPTIONS));
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -21,11 +43,12 @@ let dummyHash: Promise<string> | undefined;
 export async function passwordMatches(plain: string, storedHash: string | null | undefined): Promise<boolean> {
   if (!storedHash) {
     dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-    await verify(await dummyHash, plain).catch(() => false);
+    const dummy = await dummyHash;
+    await withArgon2Slot(() => verify(dummy, plain)).catch(() => false);
     return false;
   }
   try {
-    return await verify(storedHash, plain);
+    return await withArgon2Slot(() => verify(storedHash, plain));
   } catch {
     // a malformed stored hash is a mismatch, not a server error
     return false;
