@@ -7,9 +7,18 @@ import { flightTimeLinkUrl, newFlightTimeToken } from './flight-time-token';
 import {
   advanceMemberLastFlight,
   findMemberForLogbookUpdate,
+  type MemberForLogbook,
   insertBookingLogbookEntry,
   insertFlightTimeLink,
 } from './logbook.model';
+
+/**
+ * Reads and locks the member a booking is for, with what recordExternalBooking needs; a caller that
+ * locks the member first anyway passes the result on and saves recordExternalBooking a second read.
+ */
+export function lockMemberForLogbook(connection: PoolConnection, memberId: number): Promise<MemberForLogbook | null> {
+  return findMemberForLogbookUpdate(connection, memberId);
+}
 
 export const ACTIVE_TEMPLATE = 'logbook/external-time-entry-active';
 export const INACTIVE_TEMPLATE = 'logbook/external-time-entry-inactive';
@@ -42,8 +51,9 @@ export async function recordExternalBooking(
   booking: ExternalBooking,
   config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL'>,
   now: Date,
+  lockedMember?: MemberForLogbook,
 ): Promise<LogbookOutcome> {
-  const member = await findMemberForLogbookUpdate(connection, booking.memberId);
+  const member = lockedMember ?? (await findMemberForLogbookUpdate(connection, booking.memberId));
   if (!member) throw new Error(`Member ${booking.memberId} vanished inside the booking transaction`);
 
   const emailParams = {

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { isDuplicateKeyError } from '../db/errors';
 import { type Pool, withTransaction } from '../db/pool';
 import { tooManyRequests, unprocessable } from '../http/errors';
-import { recordExternalBooking } from '../logbook/logbook.service';
+import { lockMemberForLogbook, recordExternalBooking } from '../logbook/logbook.service';
 import { buildPartnerMemberView, type PartnerMemberView } from '../members/member-view';
 import { findMemberProfile, lockMember } from '../members/member.model';
 import { pinMatches } from '../members/pin';
@@ -83,7 +83,7 @@ export async function createPartnerBooking(
   now: Date,
 ): Promise<void> {
   await withTransaction(pool, async (connection) => {
-    const member = await lockMember(connection, input.member_id);
+    const member = await lockMemberForLogbook(connection, input.member_id);
     if (!member) throw unprocessable(PARTNER_MESSAGES.memberNotFound);
     const tunnel = await findTunnelByFuseMetrixId(connection, input.tunnel_id);
     if (!tunnel) throw unprocessable(PARTNER_MESSAGES.tunnelNotFound);
@@ -108,6 +108,7 @@ export async function createPartnerBooking(
       { bookingId, memberId: member.memberId, tunnelId: tunnel.tunnelId, tunnelName: tunnel.name, flightAt, minutesBooked: input.minutes_booked },
       config,
       now,
+      member,
     );
   });
 }
