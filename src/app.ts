@@ -42,14 +42,17 @@ const BODY_LIMIT = '100kb';
 export function createApp(deps: AppDeps): Express {
   const features: Feature[] = [
     { router: createHealthRouter(deps.pool), describe: describeHealthRoutes },
+    // the check-in hot path first: its routes are exact paths, so /op and the rest are unaffected
+    { router: createPartnerRouter(deps), describe: describePartnerRoutes },
     { router: createAuthRouter(deps), describe: describeAuthRoutes },
     { router: createConnectorsRouter(deps), describe: describeConnectorRoutes },
     { router: createFlightTimeRouter(deps), describe: describeFlightTimeRoutes },
-    { router: createPartnerRouter(deps), describe: describePartnerRoutes },
   ];
 
   const app = express();
   app.disable('x-powered-by');
+  // no client revalidates API answers; Express would otherwise hash every response body for an ETag
+  app.set('etag', false);
   app.locals.features = features;
   app.use(requestLogging(deps.logger));
   app.use(helmet());

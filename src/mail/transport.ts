@@ -29,6 +29,9 @@ export function createMailTransport(config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM
 function smtpTransport(smtpUrl: string, from: string): MailTransport {
   const transporter = nodemailer.createTransport({
     url: smtpUrl,
+    // reuse SMTP connections across messages instead of a new connection + EHLO per e-mail
+    pool: true,
+    maxConnections: 2,
     connectionTimeout: SMTP_TIMEOUT_MS,
     greetingTimeout: SMTP_TIMEOUT_MS,
     socketTimeout: SMTP_TIMEOUT_MS,
