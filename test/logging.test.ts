@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createPool } from '../src/db/pool';
 import { createConnector, createMember } from './helpers/factories';
 import { prepareTestDatabase, testDatabaseUrl } from './helpers/database';
-import { startServerProcess } from './helpers/server-process';
+import { apiEnv, startApiProcess } from './helpers/api-process';
 import { testConfig } from './helpers/test-app';
 
 /**
@@ -18,10 +18,10 @@ describe('request logs', () => {
     const connector = await createConnector(pool, { secret: 'connector-secret-value-5566' });
     await pool.end();
 
-    const server = await startServerProcess({ DATABASE_URL: config.DATABASE_URL, LOG_LEVEL: 'trace', MAIL_POLL_INTERVAL_MS: '60000' });
+    const server = await startApiProcess(apiEnv(config.DATABASE_URL, { LOG_LEVEL: 'trace', MAIL_POLL_INTERVAL_MS: '60000' }));
     const secrets = ['918273', 'Sup3r-Secret-Passw0rd', '424242', 'eyJhbGciOiJIUzI1NiJ9.secret-jwt.sig', 'one-time-link-token-abcdef0123456789', 'connector-secret-value-5566'];
     const post = (path: string, body: object, headers: Record<string, string> = {}) =>
-      fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     try {
       const pinBody = { member_id: member.member_id, member_pin: '918273' };
       const token = createHmac('sha256', connector.secret).update(JSON.stringify(pinBody)).digest('hex');
@@ -30,8 +30,8 @@ describe('request logs', () => {
         post('/api/external/fuse-metrix/validate-pin', pinBody, { 'client-id': connector.clientId, token }),
         post('/api/auth/login', { username: 'admin', password: 'Sup3r-Secret-Passw0rd' }),
         post('/api/auth/verify-totp', { username: 'admin', password: 'Sup3r-Secret-Passw0rd', member_id: 1, code: '424242' }),
-        fetch(`${server.baseUrl}/api/external/fuse-metrix/op/`, { headers: { token: 'eyJhbGciOiJIUzI1NiJ9.secret-jwt.sig' } }),
-        fetch(`${server.baseUrl}/flight-time/one-time-link-token-abcdef0123456789`),
+        fetch(`${server.url}/api/external/fuse-metrix/op/`, { headers: { token: 'eyJhbGciOiJIUzI1NiJ9.secret-jwt.sig' } }),
+        fetch(`${server.url}/flight-time/one-time-link-token-abcdef0123456789`),
       ]);
       const requestIds = responses.map((response) => response.headers.get('x-request-id'));
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -1,12 +1,13 @@
 import net from 'node:net';
 import { prepareTestDatabase, testDatabaseUrl } from './helpers/database';
-import { startServerProcess } from './helpers/server-process';
+import { apiEnv, startApiProcess } from './helpers/api-process';
 
 describe('SIGTERM', () => {
   it('stops taking connections, finishes the request in flight, closes the pool and exits 0', async () => {
     const databaseUrl = testDatabaseUrl();
     await prepareTestDatabase(databaseUrl);
-    const { port, output, stop } = await startServerProcess({ DATABASE_URL: databaseUrl, MAIL_POLL_INTERVAL_MS: '60000' });
+    const api = await startApiProcess(apiEnv(databaseUrl, { LOG_LEVEL: 'info', MAIL_POLL_INTERVAL_MS: '60000' }));
+    const { port } = api;
 
     // a request whose body is still arriving when the signal comes
     const body = '{"no":"such route body"}';
@@ -18,7 +19,7 @@ describe('SIGTERM', () => {
     socket.write(`POST /health HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    const exited = stop();
+    const stopped = api.stop();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const refused = await new Promise<boolean>((resolve) => {
       const late = net.connect(port, '127.0.0.1');
@@ -34,7 +35,8 @@ describe('SIGTERM', () => {
     await closed; // the server closes the keep-alive socket once the response is sent
     expect(response).toMatch(/^HTTP\/1\.1 404 /);
     expect(response).toContain('{"status":false,"message":"Route not found: POST /health"}');
-    expect(await exited).toBe(0);
-    expect(output()).toContain('stopped cleanly');
+    await stopped;
+    expect(api.child.exitCode).toBe(0);
+    expect(api.output()).toContain('stopped cleanly');
   });
 });
