@@ -7,6 +7,7 @@
  * LoadResult per target.
  */
 import autocannon from 'autocannon';
+import { signBody } from '../src/connectors/hmac';
 import { generateSync } from 'otplib';
 import {
   ADMIN_MEMBER_ID_BASE,
@@ -16,7 +17,6 @@ import {
   FM_TUNNEL_ID_BASE,
   MEMBER_COUNT,
   pinFor,
-  signBody,
   TUNNEL_COUNT,
   totpSecretFor,
 } from './lib/bench-data';

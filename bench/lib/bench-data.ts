@@ -49,6 +49,3 @@ function base32(bytes: Buffer): string {
   if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 31];
   return out;
 }
-
-/** Hex HMAC-SHA256 of the body bytes with the connector secret: the partner page's token formula. */
-export const signBody = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex');

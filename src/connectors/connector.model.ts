@@ -67,11 +67,6 @@ export async function findConnectorById(db: Queryable, id: number): Promise<Conn
   return rows[0] ? toConnector(rows[0]) : null;
 }
 
-export async function findConnectorByClientId(db: Queryable, clientId: string): Promise<Connector | null> {
-  const [rows] = await db.execute<ConnectorRow[]>(`SELECT ${CONNECTOR_COLUMNS} FROM fuse_metrix WHERE clientId = ?`, [clientId]);
-  return rows[0] ? toConnector(rows[0]) : null;
-}
-
 /** Locks the row for a change in the caller's transaction. */
 export async function findConnectorByIdForUpdate(db: Queryable, id: number): Promise<Connector | null> {
   const [rows] = await db.execute<ConnectorRow[]>(`SELECT ${CONNECTOR_COLUMNS} FROM fuse_metrix WHERE id = ? FOR UPDATE`, [id]);

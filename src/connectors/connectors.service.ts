@@ -3,10 +3,10 @@ import { unixSeconds } from '../clock';
 import { type Pool, withTransaction } from '../db/pool';
 import { notFound } from '../http/errors';
 import { type ConnectorAuditAction, insertConnectorAudit } from './connector-audit.model';
+import { findConnectorByClientId } from './connector-lookup.model';
 import {
   type Connector,
   deleteConnector,
-  findConnectorByClientId,
   findConnectorById,
   findConnectorByIdForUpdate,
   insertConnector,

@@ -32,11 +32,6 @@ export function isDuplicateKeyError(error: unknown): boolean {
   return asMysqlError(error).code === 'ER_DUP_ENTRY';
 }
 
-export function isForeignKeyError(error: unknown): boolean {
-  const code = asMysqlError(error).code;
-  return code === 'ER_NO_REFERENCED_ROW_2' || code === 'ER_ROW_IS_REFERENCED_2';
-}
-
 /** The database is unreachable or went away (or a lock gave up): worth a 503, and a retry by the client. */
 export function isDatabaseUnavailableError(error: unknown): boolean {
   const mysqlError = asMysqlError(error);

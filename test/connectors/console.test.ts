@@ -150,6 +150,15 @@ describe('POST /op/generate-token', () => {
     expect(unknown.body).toEqual({ status: false, message: 'Client id does not match with data' });
   });
 
+  it('knows a client id only as spelled, as the partner check does', async () => {
+    const connector = await createConnector(t.pool, { clientId: 'CaseSensitiveClient' });
+    const respelled = await t.request().post(`${OP}/generate-token`).set('token', admin.token).set('client-id', 'casesensitiveclient').send({ member_id: 40 });
+    expect(respelled.status).toBe(404);
+    expect(respelled.body).toEqual({ status: false, message: 'Client id does not match with data' });
+    const exact = await t.request().post(`${OP}/generate-token`).set('token', admin.token).set('client-id', connector.clientId).send({ member_id: 40 });
+    expect(exact.status).toBe(200);
+  });
+
   it('signs the compact JSON.stringify of the body as received (key order kept), also with the clientid spelling', async () => {
     const connector = await createConnector(t.pool);
     const res = await t
