@@ -13,6 +13,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler';
 import { buildOpenApiDocument, type RouteDescriber } from './http/openapi';
 import { REQUEST_ID_HEADER, requestLogging } from './http/request-logging';
 import type { Logger } from './logger';
+import { createOAuthRouter, describeOAuthRoutes } from './oauth/oauth.routes';
 import { describePartnerRoutes } from './partner/partner.openapi';
 import { createPartnerRouter } from './partner/partner.routes';
 
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Express {
     { router: createHealthRouter(deps.pool), describe: describeHealthRoutes },
     // the check-in hot path first: its routes are exact paths, so /op and the rest are unaffected
     { router: createPartnerRouter(deps), describe: describePartnerRoutes },
+    { router: createOAuthRouter(deps), describe: describeOAuthRoutes },
     { router: createAuthRouter(deps), describe: describeAuthRoutes },
     { router: createConnectorsRouter(deps), describe: describeConnectorRoutes },
     { router: createFlightTimeRouter(deps), describe: describeFlightTimeRoutes },

@@ -46,6 +46,11 @@ const envSchema = z
     FLYER_CURRENCY_DAYS: positiveInt(180),
     FLIGHT_TIME_LINK_TTL_DAYS: positiveInt(30),
     CONNECTOR_SECRET_OVERLAP_HOURS: positiveInt(24),
+    PARTNER_SIGNATURE_WINDOW_SECONDS: positiveInt(300),
+    BOOKING_MAX_PAST_DAYS: positiveInt(7),
+    BOOKING_MAX_FUTURE_DAYS: positiveInt(1),
+    OAUTH_ACCESS_TOKEN_TTL_SECONDS: positiveInt(300),
+    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     TOTP_ISSUER: z.string().min(1).default('IBA'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

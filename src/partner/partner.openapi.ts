@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type OpenAPIRegistry, partnerFailureSchema } from '../http/openapi';
-import { SIGNATURE_MESSAGES } from './signature.middleware';
+import { SIGNATURE_MESSAGES } from './legacy-signature';
 import { PARTNER_PATHS } from './partner.routes';
 import { createBookingSchema, getMemberSchema, memberViewSchema, partnerSuccessSchema, validatePinSchema } from './partner.schemas';
 import { PARTNER_MESSAGES } from './partner.service';
