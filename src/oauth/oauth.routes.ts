@@ -41,14 +41,16 @@ function readTokenRequest(req: Request): ClientCredentialsRequest {
   const clientId = basic?.clientId ?? bodyId;
   const clientSecret = basic?.clientSecret ?? bodySecret;
   if (!clientId || !clientSecret) throw oauthError('invalid_client', 'Client authentication failed: send client_id and client_secret');
-  return { clientId, clientSecret, scope: field('scope') };
+  const unencoded = basic && (basic.raw.clientId !== clientId || basic.raw.clientSecret !== clientSecret) ? basic.raw : undefined;
+  return { clientId, clientSecret, unencoded, scope: field('scope') };
 }
 
 /**
- * `Authorization: Basic base64(client_id:client_secret)`, each part form-urlencoded first
- * (RFC 6749 §2.3.1); null when the header is absent or another scheme.
+ * `Authorization: Basic base64(client_id:client_secret)`; null when the header is absent or another
+ * scheme. RFC 6749 §2.3.1 has each part form-urlencoded first, but many clients (curl -u among them)
+ * send them raw, and a base64 secret holds "+" and "/": both readings are offered to the check.
  */
-function basicCredentials(authorization: string | undefined): { clientId: string; clientSecret: string } | null {
+function basicCredentials(authorization: string | undefined): { clientId: string; clientSecret: string; raw: { clientId: string; clientSecret: string } } | null {
   const match = /^\s*Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
   if (!match) {
     if (/^\s*Basic\b/i.test(authorization ?? '')) throw oauthError('invalid_client', 'Malformed HTTP Basic credentials');
@@ -57,12 +59,15 @@ function basicCredentials(authorization: string | undefined): { clientId: string
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) throw oauthError('invalid_client', 'Malformed HTTP Basic credentials');
-  try {
-    const unescape = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
-    return { clientId: unescape(decoded.slice(0, colon)), clientSecret: unescape(decoded.slice(colon + 1)) };
-  } catch {
-    throw oauthError('invalid_client', 'Malformed HTTP Basic credentials');
-  }
+  const raw = { clientId: decoded.slice(0, colon), clientSecret: decoded.slice(colon + 1) };
+  const unescape = (part: string) => {
+    try {
+      return decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      return part;
+    }
+  };
+  return { clientId: unescape(raw.clientId), clientSecret: unescape(raw.clientSecret), raw };
 }
 
 const oauthFailure = z

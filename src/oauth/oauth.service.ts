@@ -1,15 +1,20 @@
 import type { Config } from '../config';
 import { activeSecrets } from '../connectors/active-secrets';
 import { PARTNER_SCOPES, type PartnerScope } from '../connectors/connector-access';
-import { findConnectorByClientId } from '../connectors/connector-lookup.model';
+import { type ConnectorCredentials, findConnectorByClientId } from '../connectors/connector-lookup.model';
 import type { Queryable } from '../db/pool';
 import { issueAccessToken } from './access-token';
 import { clientSecretMatches } from './client-credentials';
 import { oauthError } from './oauth-errors';
 
-export interface ClientCredentialsRequest {
+export interface ClientCredentials {
   clientId: string;
   clientSecret: string;
+}
+
+export interface ClientCredentialsRequest extends ClientCredentials {
+  /** The HTTP Basic credentials as sent, when they differ from their form-decoded reading. */
+  unencoded?: ClientCredentials;
   /** The space-separated scopes asked for; undefined asks for every scope the connector may hold. */
   scope: string | undefined;
 }
@@ -33,14 +38,20 @@ const NO_SECRETS = ['no-such-connector'];
  * access token for the scopes it asked for, or all it may hold.
  */
 export async function grantClientCredentials(db: Queryable, config: GrantConfig, request: ClientCredentialsRequest, now: Date): Promise<AccessTokenResponse> {
-  const connector = await findConnectorByClientId(db, request.clientId);
-  const matches = clientSecretMatches(request.clientSecret, connector ? activeSecrets(connector, now) : NO_SECRETS);
-  if (!connector || !matches) throw oauthError('invalid_client', INVALID_CLIENT);
+  const connector = (await authenticateClient(db, request, now)) ?? (request.unencoded && (await authenticateClient(db, request.unencoded, now)));
+  if (!connector) throw oauthError('invalid_client', INVALID_CLIENT);
   if (!connector.authMethods.includes('oauth')) throw oauthError('unauthorized_client', 'This client may not use OAuth access tokens');
 
   const scopes = grantedScopes(request.scope, connector.scopes);
   const { accessToken, expiresIn } = issueAccessToken(config, connector, scopes, now);
   return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scopes.join(' ') };
+}
+
+/** The connector these credentials belong to, or null; an unknown client id costs the same comparison as a wrong secret. */
+async function authenticateClient(db: Queryable, credentials: ClientCredentials, now: Date): Promise<ConnectorCredentials | null> {
+  const connector = await findConnectorByClientId(db, credentials.clientId);
+  const matches = clientSecretMatches(credentials.clientSecret, connector ? activeSecrets(connector, now) : NO_SECRETS);
+  return connector && matches ? connector : null;
 }
 
 function grantedScopes(asked: string | undefined, allowed: readonly PartnerScope[]): PartnerScope[] {

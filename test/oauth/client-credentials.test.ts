@@ -133,6 +133,13 @@ describe('POST /api/oauth/token as RFC 6749 answers it', () => {
     expect(res.status).toBe(200);
   });
 
+  it('accepts HTTP Basic sent raw, as curl -u sends it, with a base64 secret holding + and /', async () => {
+    const raw = await createConnector(t.pool, { secret: 'q1w2+e3r4/t5y6u7i8o9pA==' });
+    const header = `Basic ${Buffer.from(`${raw.clientId}:${raw.secret}`).toString('base64')}`;
+    const res = await t.request().post(TOKEN_PATH).set('Authorization', header).type('form').send({ grant_type: 'client_credentials' });
+    expect(res.status).toBe(200);
+  });
+
   it('answers 400 invalid_request when the client authenticates twice (Basic and a body secret)', async () => {
     const res = await t
       .request()
