@@ -5,6 +5,7 @@ import type { ConnectorCredentials } from '../connectors/connector-lookup.model'
 import { tokenMatches } from '../connectors/hmac';
 import type { Queryable } from '../db/pool';
 import { HttpError, badRequest, forbidden, notFound } from '../http/errors';
+import { countedSignatureFailure as counted } from '../metrics/metrics';
 import { ConnectorCredentialsCache } from './connector-cache';
 
 /** The page's messages, spelled exactly as partners already match on them. */
@@ -28,24 +29,24 @@ export function requirePartnerSignature(db: Queryable, clock: Clock): RequestHan
   const connectors = new ConnectorCredentialsCache(db);
   return async (req, res, next) => {
     const clientId = headerValue(req, 'client-id') ?? headerValue(req, 'clientid');
-    if (!clientId) throw badRequest(SIGNATURE_MESSAGES.missingClientId);
+    if (!clientId) throw counted(null, 'missing_client_id', badRequest(SIGNATURE_MESSAGES.missingClientId));
     const token = headerValue(req, 'token') ?? bearerToken(headerValue(req, 'authorization'));
-    if (!token) throw badRequest(SIGNATURE_MESSAGES.missingToken);
+    if (!token) throw counted(null, 'missing_token', badRequest(SIGNATURE_MESSAGES.missingToken));
 
     rejectUnreadableBody(req);
     const lookup = await connectors.lookup(clientId);
     let connector = lookup.credentials;
-    if (!connector) throw notFound(SIGNATURE_MESSAGES.unknownClientId);
+    if (!connector) throw counted(null, 'unknown_client_id', notFound(SIGNATURE_MESSAGES.unknownClientId));
 
     const candidates = signedPayloads(req);
     const signs = (credentials: ConnectorCredentials) => activeSecrets(credentials, clock()).map((secret) => tokenMatches(token, secret, candidates)).includes(true);
     if (!signs(connector) && lookup.cached) {
       // the secret may have been rotated since it was cached: judge against the database's row
       connector = await connectors.refresh(clientId);
-      if (!connector) throw notFound(SIGNATURE_MESSAGES.unknownClientId);
-      if (!signs(connector)) throw forbidden(SIGNATURE_MESSAGES.wrongToken);
+      if (!connector) throw counted(null, 'unknown_client_id', notFound(SIGNATURE_MESSAGES.unknownClientId));
+      if (!signs(connector)) throw counted(connector.id, 'wrong_token', forbidden(SIGNATURE_MESSAGES.wrongToken));
     } else if (!signs(connector)) {
-      throw forbidden(SIGNATURE_MESSAGES.wrongToken);
+      throw counted(connector.id, 'wrong_token', forbidden(SIGNATURE_MESSAGES.wrongToken));
     }
 
     setConnectorId(res, connector.id);
