@@ -73,7 +73,7 @@ export function describeHealthRoutes(registry: OpenAPIRegistry): void {
     responses: {
       200: {
         description: 'Ready to serve',
-        ...jsonContent(z.object({ status: z.literal(true), database: z.literal('up'), ...versions }).openapi({ example: { status: true, database: 'up', schemaVersion: 32, expectedSchemaVersion: 32 } })),
+        ...jsonContent(z.object({ status: z.literal(true), database: z.literal('up'), ...versions }).openapi({ example: { status: true, database: 'up', schemaVersion: 33, expectedSchemaVersion: 33 } })),
       },
       503: {
         description: 'The database does not answer (database: down), or migrations are pending (database: up, with both versions)',

@@ -29,7 +29,6 @@ export class RetentionJob {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = true;
-  private leaseTableReady = false;
 
   constructor(private readonly options: RetentionJobOptions) {
     this.holder = options.holder ?? `${os.hostname().slice(0, 80)}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -57,15 +56,23 @@ export class RetentionJob {
   /** One tick: the pass's report when this process holds the lease, null when another one does. */
   async runOnce(): Promise<RetentionReport | null> {
     const { pool, config, logger, clock } = this.options;
-    if (!this.leaseTableReady) {
-      await ensureLeaseTable(pool);
-      this.leaseTableReady = true;
-    }
-    if (!(await tryAcquireLease(pool, RETENTION_LEASE, this.holder, this.intervalMs, clock()))) return null;
+    if (!(await this.tryAcquire())) return null;
     const report = await runRetention(pool, config, clock());
     recordRetentionDeletions(report);
     if (Object.values(report).some((deleted) => deleted > 0)) logger.info({ deleted: report }, 'retention pass deleted expired rows');
     return report;
+  }
+
+  /** The lease, creating its table first on a database that has none (migration 033 normally made it). */
+  private async tryAcquire(): Promise<boolean> {
+    const { pool, clock } = this.options;
+    try {
+      return await tryAcquireLease(pool, RETENTION_LEASE, this.holder, this.intervalMs, clock());
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ER_NO_SUCH_TABLE') throw error;
+      await ensureLeaseTable(pool);
+      return tryAcquireLease(pool, RETENTION_LEASE, this.holder, this.intervalMs, clock());
+    }
   }
 
   private schedule(delayMs: number): void {

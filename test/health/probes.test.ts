@@ -31,7 +31,7 @@ describe('GET /health/live', () => {
 describe('GET /health/ready', () => {
   it('answers 200 when the database answers and every migration file is applied', async () => {
     const expected = latestMigrationVersion();
-    expect(expected).toBeGreaterThanOrEqual(32);
+    expect(expected).toBeGreaterThanOrEqual(33);
     const res = await t.request().get('/health/ready');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: true, database: 'up', schemaVersion: expected, expectedSchemaVersion: expected });

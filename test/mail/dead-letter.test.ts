@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { signAccessToken } from '../../src/auth/jwt';
 import type { RowDataPacket } from '../../src/db/pool';
 import { OutboxWorker } from '../../src/mail/outbox-worker';
 import { insertOutboxMessage } from '../../src/mail/outbox.model';
@@ -159,7 +160,6 @@ describe('GET /api/external/fuse-metrix/op/outbox/failed', () => {
     expect(none.status).toBe(401);
     expect(none.body.status).toBe(false);
     const member = await createMember(t.pool, t.config.PIN_PEPPER);
-    const { signAccessToken } = await import('../../src/auth/jwt');
     const flyerToken = signAccessToken(t.config, { memberId: member.member_id, roleId: 2 }, new Date());
     const flyer = await t.request().get(FAILED).set('token', flyerToken);
     expect(flyer.status).toBe(403);
