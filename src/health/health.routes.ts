@@ -77,7 +77,19 @@ export function describeHealthRoutes(registry: OpenAPIRegistry): void {
       },
       503: {
         description: 'The database does not answer (database: down), or migrations are pending (database: up, with both versions)',
-        ...jsonContent(statusFailureSchema.extend({ database: z.enum(['up', 'down']), schemaVersion: z.number().int().optional(), expectedSchemaVersion: z.number().int().optional() })),
+        ...jsonContent(
+          statusFailureSchema
+            .extend({ database: z.enum(['up', 'down']), schemaVersion: z.number().int().optional(), expectedSchemaVersion: z.number().int().optional() })
+            .openapi({
+              example: {
+                status: false,
+                message: 'Database schema is at version 32, this code needs 33: run the migrations',
+                database: 'up',
+                schemaVersion: 32,
+                expectedSchemaVersion: 33,
+              },
+            }),
+        ),
       },
     },
   });
