@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import Postgrator from 'postgrator';
@@ -43,4 +44,14 @@ export async function migrate(databaseUrl: string): Promise<MigrationResult> {
   } finally {
     await connection.end();
   }
+}
+
+/** The highest migration number in migrations/ (NNN of NNN.do.*.sql): the schema version this code expects. */
+export function latestMigrationVersion(directory = MIGRATIONS_DIR): number {
+  const versions = fs
+    .readdirSync(directory)
+    .map((file) => /^(\d+)\.do\..+\.sql$/.exec(file)?.[1])
+    .filter((version): version is string => version !== undefined)
+    .map(Number);
+  return Math.max(0, ...versions);
 }

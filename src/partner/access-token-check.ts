@@ -4,6 +4,7 @@ import type { PartnerScope } from '../connectors/connector-access';
 import { type ConnectorCredentials, findConnectorByClientId } from '../connectors/connector-lookup.model';
 import type { Queryable } from '../db/pool';
 import { HttpError } from '../http/errors';
+import { countedSignatureFailure as counted } from '../metrics/metrics';
 import { type AccessTokenProblem, AccessTokenRefused, accessTokenSubject, verifyAccessToken } from '../oauth/access-token';
 
 /** `Authorization: Bearer <three base64url parts>`: an OAuth access token, not the page's hex HMAC. */
@@ -41,13 +42,14 @@ export interface AccessTokenVerdict {
  */
 export async function checkAccessToken(req: Request, db: Queryable, config: AccessTokenConfig, now: Date): Promise<AccessTokenVerdict> {
   const token = BEARER_JWT.exec(req.get('authorization') ?? '')![1];
+  let connector: ConnectorCredentials | null = null;
   try {
-    const connector = await findConnectorByClientId(db, accessTokenSubject(token));
+    connector = await findConnectorByClientId(db, accessTokenSubject(token));
     if (!connector) throw new AccessTokenRefused('invalid');
     const tokenScopes = verifyAccessToken(config, token, connector, now);
     return { connector, scopes: connector.scopes.filter((scope) => tokenScopes.includes(scope)) };
   } catch (error) {
-    if (error instanceof AccessTokenRefused) throw invalidToken(MESSAGES[error.problem]);
+    if (error instanceof AccessTokenRefused) throw counted(connector?.id ?? null, 'invalid_access_token', invalidToken(MESSAGES[error.problem]));
     throw error;
   }
 }

@@ -3,6 +3,7 @@ import { activeSecrets } from '../connectors/active-secrets';
 import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
 import { tokenMatches } from '../connectors/hmac';
 import { badRequest, forbidden, notFound } from '../http/errors';
+import { countedSignatureFailure as counted } from '../metrics/metrics';
 import type { ConnectorCredentialsCache } from './connector-cache';
 import { refuseUnparsedBody } from './signed-body';
 
@@ -25,16 +26,16 @@ export const SIGNATURE_MESSAGES = {
  */
 export async function checkLegacySignature(req: Request, connectors: ConnectorCredentialsCache, now: Date): Promise<ConnectorCredentials> {
   const clientId = headerValue(req, 'client-id') ?? headerValue(req, 'clientid');
-  if (!clientId) throw badRequest(SIGNATURE_MESSAGES.missingClientId);
+  if (!clientId) throw counted(null, 'missing_client_id', badRequest(SIGNATURE_MESSAGES.missingClientId));
   const token = headerValue(req, 'token') ?? bearerToken(headerValue(req, 'authorization'));
-  if (!token) throw badRequest(SIGNATURE_MESSAGES.missingToken);
+  if (!token) throw counted(null, 'missing_token', badRequest(SIGNATURE_MESSAGES.missingToken));
   refuseUnparsedBody(req);
 
   const candidates = signedPayloads(req);
   const signs = (connector: ConnectorCredentials) => activeSecrets(connector, now).some((secret) => tokenMatches(token, secret, candidates));
   const found = await connectors.findSigner(clientId, signs);
-  if (!found) throw notFound(SIGNATURE_MESSAGES.unknownClientId);
-  if (!found.signed) throw forbidden(SIGNATURE_MESSAGES.wrongToken);
+  if (!found) throw counted(null, 'unknown_client_id', notFound(SIGNATURE_MESSAGES.unknownClientId));
+  if (!found.signed) throw counted(found.connector.id, 'wrong_token', forbidden(SIGNATURE_MESSAGES.wrongToken));
   return found.connector;
 }
 

@@ -5,6 +5,7 @@ import type { PartnerScope, SigningMethod } from '../connectors/connector-access
 import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
 import type { Queryable } from '../db/pool';
 import { forbidden, HttpError } from '../http/errors';
+import { countedSignatureFailure as counted } from '../metrics/metrics';
 import { checkAccessToken, isAccessTokenRequest } from './access-token-check';
 import { ConnectorCredentialsCache } from './connector-cache';
 import { checkLegacySignature } from './legacy-signature';
@@ -42,7 +43,7 @@ export function partnerAuthGuard(deps: PartnerAuthDeps) {
         authorise(verdict.connector, 'timestamped-signature', verdict.connector.scopes, scope);
         const recorded = await recordPartnerSignature(deps.pool, verdict.signature, verdict.connector, verdict.replayableUntil);
         if (recorded === 'recorded') return verdict.connector;
-        if (recorded === 'replayed') throw new HttpError(401, TIMESTAMPED_MESSAGES.replayed);
+        if (recorded === 'replayed') throw counted(verdict.connector.id, 'replayed_signature', new HttpError(401, TIMESTAMPED_MESSAGES.replayed));
         // the connector changed since it was cached: judge the request again against a fresh read
         await connectors.refresh(verdict.connector.clientId);
       }
@@ -74,9 +75,12 @@ function signingMethodOf(req: Request): SigningMethod {
 }
 
 function authorise(connector: ConnectorCredentials, method: SigningMethod, granted: readonly PartnerScope[], scope: PartnerScope): void {
-  if (!connector.authMethods.includes(method)) throw forbidden(`This connector may not sign requests with the ${method} method`);
+  if (!connector.authMethods.includes(method)) {
+    throw counted(connector.id, 'method_not_allowed', forbidden(`This connector may not sign requests with the ${method} method`));
+  }
   if (!granted.includes(scope)) {
     const challenge: Record<string, string> = method === 'oauth' ? { 'WWW-Authenticate': `Bearer realm="IBA partner API", error="insufficient_scope", scope="${scope}"` } : {};
-    throw new HttpError(403, `This endpoint needs the scope ${scope}, which this ${method === 'oauth' ? 'access token' : 'connector'} does not have`, {}, challenge);
+    const error = new HttpError(403, `This endpoint needs the scope ${scope}, which this ${method === 'oauth' ? 'access token' : 'connector'} does not have`, {}, challenge);
+    throw counted(connector.id, 'missing_scope', error);
   }
 }

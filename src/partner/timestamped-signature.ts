@@ -4,6 +4,7 @@ import { unixSeconds } from '../clock';
 import { activeSecrets } from '../connectors/active-secrets';
 import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
 import { HttpError } from '../http/errors';
+import { countedSignatureFailure as counted, type SignatureFailureReason } from '../metrics/metrics';
 import type { ConnectorCredentialsCache } from './connector-cache';
 import { headerValue } from './legacy-signature';
 
@@ -46,7 +47,8 @@ export function isTimestampedRequest(req: Request): boolean {
   return req.get('x-api-key') !== undefined || req.get('x-timestamp') !== undefined || req.get('x-signature') !== undefined;
 }
 
-const unauthorized = (message: string) => new HttpError(401, message);
+/** A refusal before the connector is known: counted against no connector (the key is the caller's to choose). */
+const refused = (reason: SignatureFailureReason, message: string) => counted(null, reason, new HttpError(401, message));
 const TIMESTAMP = /^[0-9]{1,12}$/;
 const SIGNATURE = /^[0-9a-fA-F]{64}$/;
 
@@ -66,22 +68,22 @@ export async function checkTimestampedSignature(
   now: Date,
 ): Promise<TimestampedVerdict> {
   const apiKey = headerValue(req, 'x-api-key');
-  if (!apiKey) throw unauthorized(TIMESTAMPED_MESSAGES.missingApiKey);
+  if (!apiKey) throw refused('missing_header', TIMESTAMPED_MESSAGES.missingApiKey);
   const ts = headerValue(req, 'x-timestamp');
-  if (!ts) throw unauthorized(TIMESTAMPED_MESSAGES.missingTimestamp);
+  if (!ts) throw refused('missing_header', TIMESTAMPED_MESSAGES.missingTimestamp);
   const signatureHex = headerValue(req, 'x-signature');
-  if (!signatureHex) throw unauthorized(TIMESTAMPED_MESSAGES.missingSignature);
-  if (!TIMESTAMP.test(ts)) throw unauthorized(TIMESTAMPED_MESSAGES.malformedTimestamp);
+  if (!signatureHex) throw refused('missing_header', TIMESTAMPED_MESSAGES.missingSignature);
+  if (!TIMESTAMP.test(ts)) throw refused('timestamp_outside_window', TIMESTAMPED_MESSAGES.malformedTimestamp);
   const signedAt = Number(ts);
-  if (Math.abs(unixSeconds(now) - signedAt) > windowSeconds) throw unauthorized(TIMESTAMPED_MESSAGES.outsideWindow(windowSeconds));
+  if (Math.abs(unixSeconds(now) - signedAt) > windowSeconds) throw refused('timestamp_outside_window', TIMESTAMPED_MESSAGES.outsideWindow(windowSeconds));
 
   const signature = SIGNATURE.test(signatureHex) ? Buffer.from(signatureHex, 'hex') : null;
   const parts: SignedRequestParts = { body: req.body ?? {}, query: req.query, url: pathOf(req.originalUrl), ts };
   const signs = (connector: ConnectorCredentials) =>
     signature !== null && activeSecrets(connector, now).some((secret) => timingSafeEqual(Buffer.from(signTimestamped(secret, parts), 'hex'), signature));
   const found = await connectors.findSigner(apiKey, signs);
-  if (!found) throw unauthorized(TIMESTAMPED_MESSAGES.unknownApiKey);
-  if (!found.signed || !signature) throw unauthorized(TIMESTAMPED_MESSAGES.wrongSignature);
+  if (!found) throw refused('unknown_client_id', TIMESTAMPED_MESSAGES.unknownApiKey);
+  if (!found.signed || !signature) throw counted(found.connector.id, 'wrong_signature', new HttpError(401, TIMESTAMPED_MESSAGES.wrongSignature));
   return { connector: found.connector, signature, replayableUntil: new Date((signedAt + windowSeconds) * 1000) };
 }
 

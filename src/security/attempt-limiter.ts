@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool';
+import { recordLockout } from '../metrics/metrics';
 import { type AttemptKind, clearAttemptFailures, findAttemptCounter, recordAttemptFailure } from './auth-attempts.model';
 
 /** Guessing policy: after maxFailures wrong answers within window, the member is locked for lock. */
@@ -32,10 +33,12 @@ export class AttemptLimiter {
     return { lockedForSeconds: lockedForMs > 0 ? Math.ceil(lockedForMs / 1000) : 0, hasFailures: true };
   }
 
-  recordFailure(db: Queryable, memberId: number, now: Date): Promise<void> {
+  async recordFailure(db: Queryable, memberId: number, now: Date): Promise<void> {
     const windowStartedBefore = new Date(now.getTime() - this.policy.windowMs);
     const lockedUntil = new Date(now.getTime() + this.policy.lockMs);
-    return recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil);
+    await recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil);
+    // metrics: the failure that reached the limit is the one that set the lock (read back: guesses may run in parallel)
+    if ((await findAttemptCounter(db, memberId, this.kind))?.failures === this.policy.maxFailures) recordLockout(this.kind);
   }
 
   /** Call after a success; pass the status read before so a clean success writes nothing. */

@@ -18,8 +18,8 @@ import { createTestContext, type TestContext } from '../helpers/test-app';
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
 
-/** Routes that answer 200 to anything by design (health, the API's own documentation). */
-const OPEN_ROUTES = [/^\/health$/, /^\/api\/openapi\.json$/, /^\/api\/docs/];
+/** Routes that answer 200 to anything by design (health probes, the API's own documentation). */
+const OPEN_ROUTES = [/^\/health(\/live|\/ready)?$/, /^\/api\/openapi\.json$/, /^\/api\/docs/];
 const FLIGHT_TIME_PAGE = /^\/flight-time\//;
 const PARTNER = /^\/api\/external\/fuse-metrix(?!\/op(\/|$))/i;
 const OAUTH = /^\/api\/oauth(\/|$)/i;
