@@ -79,7 +79,7 @@ export async function createPartnerBooking(
   pool: Pool,
   connectorId: number,
   input: CreateBookingInput,
-  config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL'>,
+  config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL' | 'MAIL_FROM'>,
   now: Date,
 ): Promise<void> {
   await withTransaction(pool, async (connection) => {
@@ -105,7 +105,15 @@ export async function createPartnerBooking(
 
     await recordExternalBooking(
       connection,
-      { bookingId, memberId: member.memberId, tunnelId: tunnel.tunnelId, tunnelName: tunnel.name, flightAt, minutesBooked: input.minutes_booked },
+      {
+        bookingId,
+        memberId: member.memberId,
+        tunnelId: tunnel.tunnelId,
+        tunnelName: tunnel.name,
+        tunnelTimeZone: tunnel.timeZone,
+        flightAt,
+        minutesBooked: input.minutes_booked,
+      },
       config,
       now,
       member,
