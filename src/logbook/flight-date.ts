@@ -15,50 +15,47 @@ const DATE_TIME: Intl.DateTimeFormatOptions = {
 
 /**
  * CLDR knows a zone's letters (CET, MDT, AEST, IST, ...) only in the locales where people use them;
- * elsewhere it writes "GMT-6". So each zone's name is looked up in these English locales in turn, and
- * the offset form is kept for zones none of them abbreviates (Asia/Tokyo reads "GMT+9").
+ * elsewhere it writes "GMT-6". So for each zone the first of these English locales that names both its
+ * winter and its summer time with letters is used; zones none of them abbreviates keep the offset form
+ * (Asia/Tokyo reads "GMT+9").
  */
 const ABBREVIATION_LOCALES = ['en-GB', 'en-US', 'en-CA', 'en-AU', 'en-NZ', 'en-IN', 'en-IE', 'en-ZA'];
 const ABBREVIATION = /^[A-Z]{2,5}$/;
+const WINTER_AND_SUMMER = [new Date('2025-01-15T12:00:00Z'), new Date('2025-07-15T12:00:00Z')];
 
-interface ZoneFormats {
-  dateTime: Intl.DateTimeFormat;
-  zoneNames: Intl.DateTimeFormat[];
-}
+/** Built once per zone name found in tunnels: building a DateTimeFormat costs far more than using one. */
+const formatByZone = new Map<string, (date: Date) => string>();
 
-/** Built once per zone (building a DateTimeFormat costs far more than using one). */
-const formatsByZone = new Map<string, ZoneFormats>();
+const zoneNameIn = (format: Intl.DateTimeFormat, date: Date) => {
+  const text = format.format(date); // "15/01/2025, CET": the zone's name is the last word
+  return text.slice(text.lastIndexOf(' ') + 1);
+};
 
-function formatsFor(timeZone: string): ZoneFormats {
-  const known = formatsByZone.get(timeZone);
+function formatFor(timeZone: string): (date: Date) => string {
+  const known = formatByZone.get(timeZone);
   if (known) return known;
-  let formats: ZoneFormats;
+  let format: (date: Date) => string;
   try {
-    formats = {
-      dateTime: new Intl.DateTimeFormat('en-GB', { ...DATE_TIME, timeZone }),
-      zoneNames: ABBREVIATION_LOCALES.map((locale) => new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })),
-    };
+    const zoneNames = ABBREVIATION_LOCALES.map((locale) => new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }));
+    const zoneName = zoneNames.find((candidate) => WINTER_AND_SUMMER.every((date) => ABBREVIATION.test(zoneNameIn(candidate, date))));
+    if (!zoneName || zoneName === zoneNames[0]) {
+      // en-GB's own zone names: one formatter does it all
+      const dateTimeAndZone = new Intl.DateTimeFormat('en-GB', { ...DATE_TIME, timeZone, timeZoneName: 'short' });
+      format = (date) => dateTimeAndZone.format(date);
+    } else {
+      const dateTime = new Intl.DateTimeFormat('en-GB', { ...DATE_TIME, timeZone });
+      format = (date) => `${dateTime.format(date)} ${zoneNameIn(zoneName, date)}`;
+    }
   } catch (error) {
     // a zone this runtime's ICU does not know must never break a booking or a page: show UTC
-    if (error instanceof RangeError && timeZone !== 'UTC') return formatsFor('UTC');
-    throw error;
+    if (!(error instanceof RangeError) || timeZone === 'UTC') throw error;
+    format = formatFor('UTC');
   }
-  formatsByZone.set(timeZone, formats);
-  return formats;
-}
-
-function zoneAbbreviation(formats: ZoneFormats, date: Date): string {
-  let offsetName: string | undefined;
-  for (const format of formats.zoneNames) {
-    const name = format.formatToParts(date).find((part) => part.type === 'timeZoneName')?.value;
-    if (name && ABBREVIATION.test(name)) return name;
-    offsetName ??= name;
-  }
-  return offsetName ?? 'UTC';
+  formatByZone.set(timeZone, format);
+  return format;
 }
 
 /** A date as a person at the tunnel reads it, e.g. "Tuesday, 8 April 2025 at 09:40 CEST". */
 export function formatFlightDate(date: Date, timeZone: string): string {
-  const formats = formatsFor(timeZone);
-  return `${formats.dateTime.format(date)} ${zoneAbbreviation(formats, date)}`;
+  return formatFor(timeZone)(date);
 }
