@@ -3,12 +3,12 @@ import { type Pool, withTransaction } from '../db/pool';
 import { currencyRenewalDate } from '../members/flyer-currency';
 import { hashPin } from '../members/pin';
 import {
+  backfillDemoTunnelTimeZone,
   type DemoMember,
   insertDemoConnector,
   insertDemoLogbookEntry,
   insertDemoMember,
   insertDemoTunnel,
-  backfillDemoTunnelTimeZone,
 } from './demo.model';
 
 /**
