@@ -2,7 +2,7 @@ import type { Clock } from '../clock';
 import { type Pool, withTransaction } from '../db/pool';
 import type { Logger } from '../logger';
 import { singleMailbox } from './addresses';
-import { claimDueOutboxMessages, markOutboxMessageFailed, markOutboxMessageSent, type OutboxMessage, recordOutboxFailure } from './outbox.model';
+import { claimDueOutboxMessages, markOutboxMessageSent, type OutboxMessage, parkOutboxMessage, recordOutboxFailure } from './outbox.model';
 import type { MailTransport } from './transport';
 
 export interface OutboxWorkerOptions {
@@ -71,7 +71,7 @@ export class OutboxWorker {
     if (!to) {
       // "a@x, b@y" in an e-mail column must not reach two mailboxes, and retrying cannot fix it
       logger.warn({ outboxMessageId: message.id, template: message.template }, 'e-mail refused: the recipient is not one e-mail address');
-      await markOutboxMessageFailed(pool, message.id, 'refused: the recipient is not one e-mail address', clock());
+      await parkOutboxMessage(pool, message.id, 'refused: the recipient is not one e-mail address', clock());
       return false;
     }
     try {

@@ -85,18 +85,19 @@ export async function markOutboxMessageSent(db: Queryable, id: number, now: Date
   );
 }
 
-/** Parks a message that can never be delivered: it is not tried again, and the reason stays in last_error. */
-export async function markOutboxMessageFailed(db: Queryable, id: number, reason: string, now: Date): Promise<void> {
-  await db.execute(
-    'UPDATE outbox_messages SET failed_at = ?, attempts = attempts + 1, last_error = ? WHERE outbox_message_id = ? AND sent_at IS NULL AND failed_at IS NULL',
-    [now, reason.slice(0, 1000), id],
-  );
-}
-
 export async function recordOutboxFailure(db: Queryable, id: number, error: string, nextAttemptAt: Date): Promise<void> {
   await db.execute('UPDATE outbox_messages SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE outbox_message_id = ? AND sent_at IS NULL', [
     error.slice(0, 1000),
     nextAttemptAt,
+    id,
+  ]);
+}
+
+/** Gives up on a message after its last failed attempt: parked as failed, kept with its body until an admin re-queues it. */
+export async function parkOutboxMessage(db: Queryable, id: number, error: string, now: Date): Promise<void> {
+  await db.execute('UPDATE outbox_messages SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE outbox_message_id = ? AND sent_at IS NULL', [
+    error.slice(0, 1000),
+    now,
     id,
   ]);
 }

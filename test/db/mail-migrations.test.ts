@@ -5,7 +5,7 @@ import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate';
 import { createPool, type RowDataPacket } from '../../src/db/pool';
 import { createEmptyDatabase, dropTestDatabase, testDatabaseUrl } from '../helpers/database';
 
-/** Upgrading a database that already holds tunnels and e-mails (migrations 020 and 021). */
+/** Upgrading a database that already holds tunnels and e-mails (migrations 020 to 022). */
 describe('the time zone and Message-ID migrations on a database in use', () => {
   const url = testDatabaseUrl(`mail_upgrade_${process.env.JEST_WORKER_ID ?? '1'}`);
   afterAll(() => dropTestDatabase(url));
