@@ -43,14 +43,13 @@ afterAll(async () => {
 });
 
 const sendQueuedEmails = async () => {
-  const worker = new OutboxWorker({
-    pool: t.pool,
-    transport: createMailTransport(t.config, pino({ level: 'silent' })),
-    logger: pino({ level: 'silent' }),
-    clock: t.now,
-    pollIntervalMs: 50,
-  });
-  return worker.runOnce();
+  const transport = createMailTransport(t.config, pino({ level: 'silent' }));
+  const worker = new OutboxWorker({ pool: t.pool, transport, logger: pino({ level: 'silent' }), clock: t.now, pollIntervalMs: 50 });
+  try {
+    return await worker.runOnce();
+  } finally {
+    transport.close(); // else its pooled connection holds the catcher's stop() until it times out
+  }
 };
 
 /** A page that records script errors and CSP violations (the pages must work under helmet's CSP without JavaScript). */

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { unixSeconds } from '../../src/clock';
 import type { RowDataPacket } from '../../src/db/pool';
 import { OutboxWorker } from '../../src/mail/outbox-worker';
-import { createMailTransport } from '../../src/mail/transport';
+import { createMailTransport, type MailTransport } from '../../src/mail/transport';
 import { createBooking, linkIn } from '../helpers/bookings';
 import { createConnector, createMember, createTunnel, type CreatedConnector, selectRows, type TunnelRow } from '../helpers/factories';
 import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher';
@@ -11,17 +11,20 @@ import { createTestContext, type TestContext } from '../helpers/test-app';
 let t: TestContext;
 let smtp: SmtpCatcher;
 let worker: OutboxWorker;
+let transport: MailTransport;
 let connector: CreatedConnector;
 let tunnel: TunnelRow;
 
 beforeAll(async () => {
   smtp = await startSmtpCatcher();
   t = await createTestContext({ SMTP_URL: smtp.url, MAIL_FROM: 'IBA Logbook <logbook@tunnelflight.test>' });
-  worker = new OutboxWorker({ pool: t.pool, transport: createMailTransport(t.config, pino({ level: 'silent' })), logger: pino({ level: 'silent' }), clock: t.now, pollIntervalMs: 50 });
+  transport = createMailTransport(t.config, pino({ level: 'silent' }));
+  worker = new OutboxWorker({ pool: t.pool, transport, logger: pino({ level: 'silent' }), clock: t.now, pollIntervalMs: 50 });
   connector = await createConnector(t.pool);
   tunnel = await createTunnel(t.pool, { name: 'Windtunnel <script>alert(1)</script> Rotterdam' });
 });
 afterAll(async () => {
+  transport.close(); // else its pooled connection holds the catcher's stop() until it times out
   await t.close();
   await smtp.stop();
 });

@@ -28,8 +28,10 @@ describe('the e-mailed sign-in code', () => {
     const login = await t.request().post('/api/auth/login').send({ username, password });
     expect(login.body).toMatchObject({ status: true, requiresOtp: true });
 
-    const worker = new OutboxWorker({ pool: t.pool, transport: createMailTransport(t.config, silent), logger: silent, clock: t.now, pollIntervalMs: 50 });
+    const transport = createMailTransport(t.config, silent);
+    const worker = new OutboxWorker({ pool: t.pool, transport, logger: silent, clock: t.now, pollIntervalMs: 50 });
     expect(await worker.runOnce()).toBe(1);
+    transport.close();
     const [mail] = await smtp.waitForMessages(1);
     const code = /sign-in code is:\s+(\d{6})/.exec(mail.text ?? '')?.[1];
     expect(code).toMatch(/^\d{6}$/);

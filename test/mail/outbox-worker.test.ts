@@ -3,9 +3,9 @@ import type { RowDataPacket } from '../../src/db/pool';
 import { newMessageId } from '../../src/mail/addresses';
 import { OutboxWorker, retryDelayMs } from '../../src/mail/outbox-worker';
 import { insertOutboxMessage } from '../../src/mail/outbox.model';
-import { createMailTransport } from '../../src/mail/transport';
+import { createMailTransport, type MailTransport } from '../../src/mail/transport';
 import { selectRows } from '../helpers/factories';
-import { startSmtpCatcher } from '../helpers/smtp-catcher';
+import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher';
 import { createTestContext, type TestContext } from '../helpers/test-app';
 
 const silent = pino({ level: 'silent' });
@@ -25,8 +25,17 @@ const queue = async (count: number, now: Date) => {
     );
   }
 };
-const workerFor = (smtpUrl: string) =>
-  new OutboxWorker({ pool: t.pool, transport: createMailTransport({ ...t.config, SMTP_URL: smtpUrl }, silent), logger: silent, clock: t.now, pollIntervalMs: 20, batchSize: 5 });
+const transports: MailTransport[] = [];
+/** Closes the workers' pooled SMTP connections first: one left open holds the catcher's stop() until it times out. */
+const stopCatcher = (smtp: SmtpCatcher) => {
+  transports.splice(0).forEach((transport) => transport.close());
+  return smtp.stop();
+};
+const workerFor = (smtpUrl: string) => {
+  const transport = createMailTransport({ ...t.config, SMTP_URL: smtpUrl }, silent);
+  transports.push(transport);
+  return new OutboxWorker({ pool: t.pool, transport, logger: silent, clock: t.now, pollIntervalMs: 20, batchSize: 5 });
+};
 
 describe('retry back-off', () => {
   it('grows from 5 seconds and is capped at 15 minutes', () => {
@@ -80,7 +89,7 @@ describe('the outbox worker', () => {
       }
     } finally {
       t.setNow(null);
-      await back.stop();
+      await stopCatcher(back);
     }
   });
 
@@ -101,7 +110,7 @@ describe('the outbox worker', () => {
       const [unsent] = await selectRows<RowDataPacket>(t.pool, 'SELECT COUNT(*) AS n FROM outbox_messages WHERE sent_at IS NULL');
       expect(Number(unsent.n)).toBe(0);
     } finally {
-      await smtp.stop();
+      await stopCatcher(smtp);
     }
   });
 });
@@ -164,7 +173,7 @@ describe('a crash between sending and marking sent', () => {
     } finally {
       await t.pool.query('DROP TRIGGER IF EXISTS test_outbox_mark_fails');
       t.setNow(null);
-      await smtp.stop();
+      await stopCatcher(smtp);
     }
   });
 });

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { unixSeconds } from '../../src/clock';
 import type { RowDataPacket } from '../../src/db/pool';
 import { OutboxWorker } from '../../src/mail/outbox-worker';
-import { createMailTransport } from '../../src/mail/transport';
+import { createMailTransport, type MailTransport } from '../../src/mail/transport';
 import { createBooking } from '../helpers/bookings';
 import { createConnector, createMember, createTunnel, type CreatedConnector, selectRows, type TunnelRow, unique } from '../helpers/factories';
 import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher';
@@ -17,17 +17,20 @@ const silent = pino({ level: 'silent' });
 let t: TestContext;
 let smtp: SmtpCatcher;
 let worker: OutboxWorker;
+let transport: MailTransport;
 let connector: CreatedConnector;
 let tunnel: TunnelRow;
 
 beforeAll(async () => {
   smtp = await startSmtpCatcher();
   t = await createTestContext({ SMTP_URL: smtp.url });
-  worker = new OutboxWorker({ pool: t.pool, transport: createMailTransport(t.config, silent), logger: silent, clock: t.now, pollIntervalMs: 50 });
+  transport = createMailTransport(t.config, silent);
+  worker = new OutboxWorker({ pool: t.pool, transport, logger: silent, clock: t.now, pollIntervalMs: 50 });
   connector = await createConnector(t.pool);
   tunnel = await createTunnel(t.pool);
 });
 afterAll(async () => {
+  transport.close(); // else its pooled connection holds the catcher's stop() until it times out
   await t.close();
   await smtp.stop();
 });
@@ -88,14 +91,14 @@ describe('an e-mail column that holds more than one address', () => {
 
 describe('the transport', () => {
   it('hands nodemailer a structured address: even unchecked, a list in it never becomes two recipients', async () => {
-    const transport = createMailTransport(t.config, silent);
-    const outcome = await transport
+    const unchecked = createMailTransport(t.config, silent);
+    const outcome = await unchecked
       .send({ messageId: '<structured@tunnelflight.test>', to: { address: 'flyer@example.com, attacker@evil.test' }, subject: 'Hi', html: '<p>Hi</p>', text: 'Hi' })
       .then(
         () => 'sent',
         (error: Error) => error.message,
       )
-      .finally(() => transport.close());
+      .finally(() => unchecked.close());
     // nodemailer quotes it into one odd mailbox ("flyer@example.com, attacker"@evil.test), which this server refuses
     expect(outcome).toMatch(/^sent$|recipients were rejected/);
     for (const received of smtp.messages) expect(received.envelope.rcptTo).toHaveLength(1);
