@@ -2,7 +2,6 @@ import { generate } from 'otplib';
 import { createAdmin } from '../../src/auth/admin.service';
 import { REPLAYED_TOTP_CODE } from '../../src/auth/auth.service';
 import { createPool, type Pool, type RowDataPacket } from '../../src/db/pool';
-import { outboxMessageId } from '../../src/mail/outbox-worker';
 import { apiEnv, type ApiProcess, startApiProcess } from '../helpers/api-process';
 import { prepareTestDatabase, testDatabaseUrl } from '../helpers/database';
 import { createMember, selectRows, unique } from '../helpers/factories';
@@ -151,10 +150,10 @@ describe('two API processes on one database, requests alternating', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     await new Promise((r) => setTimeout(r, 500));
-    const ids = await selectRows<RowDataPacket>(pool, 'SELECT outbox_message_id FROM outbox_messages');
+    const ids = await selectRows<RowDataPacket>(pool, 'SELECT message_id FROM outbox_messages');
     const received = smtp.messages.map((m) => m.messageId);
     expect(received.length).toBe(ids.length);
-    expect(received.sort()).toEqual(ids.map((r) => outboxMessageId(Number(r.outbox_message_id))).sort());
+    expect(received.sort()).toEqual(ids.map((r) => r.message_id).sort());
     expect(ids.length).toBeGreaterThanOrEqual(52);
   });
 });
