@@ -187,7 +187,7 @@ describe('POST /op/:id/rotate-secret', () => {
 
     const later = at(3600 + 24 * 3600);
     t.setNow(later);
-    const freshToken = signAccessToken(t.config, { memberId: admin.memberId, roleId: 1 }, later);
+    const freshToken = signAccessToken(t.config, { memberId: admin.memberId, roleId: 1, tokenVersion: 0 }, later);
     const res = await t.request().get(`${OP}/${connector.id}`).set('token', freshToken);
     expect(res.body.data).toEqual({ id: connector.id, email: connector.email, clientId: connector.clientId, secret: second.body.data.secret, created_by: 1, created_at: expect.any(Number) });
   });
