@@ -215,9 +215,13 @@ describe('access', () => {
     const password = 'Flyer-password-2026';
     const username = unique('flyer');
     const flyer = await createMember(t.pool, t.config.PIN_PEPPER, { username, password_hash: await hashPassword(password) });
-    await t.request().post('/api/auth/login').send({ username, password });
+    const login = await t.request().post('/api/auth/login').send({ username, password });
     const [mail] = await selectRows<RowDataPacket>(t.pool, 'SELECT text_body FROM outbox_messages WHERE to_address = ? ORDER BY outbox_message_id DESC', [flyer.email]);
-    const signedIn = await t.request().post('/api/auth/verify-otp').set('platform', 'ios').send({ member_id: flyer.member_id, code: /(\d{6})/.exec(mail.text_body)![1] });
+    const signedIn = await t
+      .request()
+      .post('/api/auth/verify-otp')
+      .set('platform', 'ios')
+      .send({ member_id: flyer.member_id, challenge: login.body.challenge, code: /(\d{6})/.exec(mail.text_body)![1] });
     const flyerToken = signedIn.body.token as string;
 
     for (const [method, path] of routes) {

@@ -280,5 +280,7 @@ describe('generated bad input at every route', () => {
     expect(statuses('POST /api/auth/verify-totp')).toEqual(expect.arrayContaining([401, 422]));
     // thousands of requests: a leak of even a few hundred bytes each would show; 8 MB is noise headroom
     expect(heapAfter - heapBefore).toBeLessThan(8 * 1024 * 1024);
-  }, 120_000);
+    // generous: on the shared 2-core VM under other engineers' load even the code before the sign-in
+    // limits needed over 120 s here; this test is about answers, not speed
+  }, 300_000);
 });
