@@ -11,3 +11,6 @@ CREATE TABLE sign_in_throttle (
   KEY ix_sign_in_throttle_last_failure (last_failure_at),
   CONSTRAINT ck_sign_in_throttle_failures CHECK (failures > 0)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Passwords and e-mailed codes no longer lock accounts: their old per-member counters go.
+DELETE FROM auth_attempts WHERE kind IN ('password', 'email_otp');
