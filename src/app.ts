@@ -98,6 +98,9 @@ function corsFor(origins: readonly string[]): RequestHandler {
   const allowed = new Set(origins);
   const withCors = cors({ origin: [...allowed], exposedHeaders: ['token', REQUEST_ID_HEADER] });
   return (req, res, next) => {
+    if (allowed.size === 0) return next();
+    // the answer depends on the Origin header: caches must not hand one origin's answer to another
+    res.vary('Origin');
     const origin = req.headers.origin;
     if (origin && allowed.has(origin)) withCors(req, res, next);
     else next();

@@ -37,7 +37,9 @@ export async function setupTotp(deps: AuthDeps, credentials: Required<Credential
   const secret = newTotpSecret();
   const sealed = deps.secrets.seal(secret, TOTP_SECRET_COLUMN.context(member.memberId));
   const backupCodes = newBackupCodes();
-  const backupCodeHashes = await Promise.all(backupCodes.map((code) => hashPassword(code, deps.argon2)));
+  // one at a time: ten at once would need ten places in the argon2 queue
+  const backupCodeHashes: string[] = [];
+  for (const code of backupCodes) backupCodeHashes.push(await hashPassword(code, deps.argon2));
   await withTransaction(deps.pool, async (connection) => {
     if (!(await storePendingTotpSecret(connection, member.memberId, sealed))) throw totpAlreadyOn();
     await deleteBackupCodes(connection, member.memberId);
