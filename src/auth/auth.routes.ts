@@ -43,7 +43,7 @@ export function createAuthRouter(routerDeps: AuthRouterDeps): Router {
     rateLimit(deps.pool, {
       name: 'sign-in',
       perMinute: config.RATE_LIMIT_SIGN_IN_PER_MINUTE,
-      onLimitReached: (req) => audit(deps, 'rate-limited', null, caller(req), `${req.method} ${req.baseUrl}${req.path}`, clock()),
+      onLimitReached: (req) => audit(deps.pool, 'rate-limited', null, caller(req), `${req.method} ${req.baseUrl}${req.path}`, clock()),
     }),
   );
 

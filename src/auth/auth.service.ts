@@ -1,4 +1,4 @@
-import type { Pool } from '../db/pool';
+import { type Pool, withTransaction } from '../db/pool';
 import { bumpTokenVersion } from './auth-member.model';
 import { issueEmailOtp } from './email-otp.service';
 import { ADMIN_ROLE_ID } from './roles';
@@ -27,6 +27,8 @@ export async function login(deps: AuthDeps, credentials: Credentials, caller: Ca
 
 /** Revokes every token the member holds, this one included. */
 export async function signOutEverywhere(deps: { pool: Pool }, memberId: number, caller: Caller, now: Date): Promise<void> {
-  await bumpTokenVersion(deps.pool, memberId);
-  await audit(deps, 'tokens-revoked', memberId, caller, 'signed out everywhere', now);
+  await withTransaction(deps.pool, async (connection) => {
+    await bumpTokenVersion(connection, memberId);
+    await audit(connection, 'tokens-revoked', memberId, caller, 'signed out everywhere', now);
+  });
 }

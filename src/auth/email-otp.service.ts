@@ -47,7 +47,7 @@ export async function verifyEmailOtp(
 
   if (!emailOtpCodeMatches(input.code, member.memberId, otp.codeHash, deps.config.PIN_PEPPER)) {
     await recordEmailOtpFailure(deps.pool, otp.emailOtpId, now);
-    await audit(deps, 'code-failed', member.memberId, caller, 'e-mailed code', now);
+    await audit(deps.pool, 'code-failed', member.memberId, caller, 'e-mailed code', now);
     throw unauthorized(INVALID_EMAIL_CODE);
   }
   if (!(await markEmailOtpUsed(deps.pool, otp.emailOtpId, now))) throw unauthorized(INVALID_EMAIL_CODE);

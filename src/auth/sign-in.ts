@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { Pool } from '../db/pool';
+import type { Pool, Queryable } from '../db/pool';
 import { tooManyRequests, unauthorized } from '../http/errors';
 import type { Argon2Gate } from '../security/argon2-gate';
 import { passwordMatches } from '../security/passwords';
@@ -40,8 +40,9 @@ export interface SignedIn {
   backupCodesRemaining?: number;
 }
 
-export function audit(deps: Pick<AuthDeps, 'pool'>, event: SignInEvent, memberId: number | null, caller: Caller, detail: string | null, now: Date): Promise<void> {
-  return insertSignInAudit(deps.pool, { event, memberId, clientAddress: caller.address, detail }, now);
+/** One line of the sign-in audit trail, on the pool or inside the transaction of what it records. */
+export function audit(db: Queryable, event: SignInEvent, memberId: number | null, caller: Caller, detail: string | null, now: Date): Promise<void> {
+  return insertSignInAudit(db, { event, memberId, clientAddress: caller.address, detail }, now);
 }
 
 /**
@@ -55,7 +56,7 @@ export async function authenticate(deps: AuthDeps, credentials: Credentials, cal
   const member = await findMemberByLogin(deps.pool, credentials.username);
   const throttle = await deps.throttle.check(deps.pool, keys, now);
   if (throttle.waitSeconds > 0) {
-    await audit(deps, 'throttled', member?.memberId ?? null, caller, step, now);
+    await audit(deps.pool, 'throttled', member?.memberId ?? null, caller, step, now);
     throw tooManyRequests(`Too many failed sign-in attempts: try again in ${duration(throttle.waitSeconds)}`, throttle.waitSeconds);
   }
 
@@ -63,7 +64,7 @@ export async function authenticate(deps: AuthDeps, credentials: Credentials, cal
   const belongs = credentials.member_id === undefined || credentials.member_id === member?.memberId;
   if (!member || !matches || !belongs) {
     await deps.throttle.recordFailure(deps.pool, keys, now);
-    await audit(deps, 'password-failed', member?.memberId ?? null, caller, member ? step : `${step}, unknown account`, now);
+    await audit(deps.pool, 'password-failed', member?.memberId ?? null, caller, member ? step : `${step}, unknown account`, now);
     throw unauthorized(failureMessage);
   }
   await deps.throttle.recordSuccess(deps.pool, keys, throttle);
@@ -73,7 +74,7 @@ export async function authenticate(deps: AuthDeps, credentials: Credentials, cal
 /** Issues the JWT and records the sign-in. */
 export async function signIn(deps: AuthDeps, member: AuthMember, caller: Caller, now: Date, how: string): Promise<SignedIn> {
   const token = signAccessToken(deps.config, member, now);
-  await audit(deps, 'signed-in', member.memberId, caller, how, now);
+  await audit(deps.pool, 'signed-in', member.memberId, caller, how, now);
   return { memberId: member.memberId, roleId: member.roleId, token };
 }
 

@@ -64,11 +64,13 @@ export async function verifyTotpSetup(deps: AuthDeps, input: CodeInput, caller: 
     await codeFailed(deps, member, caller, now, 'totp verify-setup');
     throw unauthorized(INVALID_TOTP_CODE);
   }
-  if (!(await enableTotp(deps.pool, member.memberId, stored, timeStep))) {
-    throw new HttpError(409, 'TOTP setup changed meanwhile: start again with POST /api/auth/totp/setup');
-  }
+  await withTransaction(deps.pool, async (connection) => {
+    if (!(await enableTotp(connection, member.memberId, stored, timeStep))) {
+      throw new HttpError(409, 'TOTP setup changed meanwhile: start again with POST /api/auth/totp/setup');
+    }
+    await audit(connection, 'totp-enrolled', member.memberId, caller, null, now);
+  });
   await totpLimiter.recordSuccess(deps.pool, member.memberId, before);
-  await audit(deps, 'totp-enrolled', member.memberId, caller, null, now);
   return signIn(deps, member, caller, now, 'totp verify-setup');
 }
 
@@ -92,10 +94,9 @@ export async function verifyTotp(deps: AuthDeps, input: CodeInput, caller: Calle
       throw unauthorized(REPLAYED_TOTP_CODE);
     }
   } else if (looksLikeBackupCode(input.code)) {
-    const remaining = await useBackupCode(deps, member.memberId, normaliseBackupCode(input.code), now);
+    const remaining = await useBackupCode(deps, member.memberId, normaliseBackupCode(input.code), caller, now);
     if (remaining !== null) {
       await totpLimiter.recordSuccess(deps.pool, member.memberId, before);
-      await audit(deps, 'backup-code-used', member.memberId, caller, `${remaining} left`, now);
       return { ...(await signIn(deps, member, caller, now, 'backup code')), backupCodesRemaining: remaining };
     }
   }
@@ -126,16 +127,24 @@ async function checkTotpNotLocked(deps: AuthDeps, memberId: number, now: Date): 
 
 async function codeFailed(deps: AuthDeps, member: AuthMember, caller: Caller, now: Date, detail: string): Promise<void> {
   await totpLimiter.recordFailure(deps.pool, member.memberId, now);
-  await audit(deps, 'code-failed', member.memberId, caller, detail, now);
+  await audit(deps.pool, 'code-failed', member.memberId, caller, detail, now);
 }
 
-/** Checks a backup code against the member's unused ones; the number left after using it, or null for no match. */
-async function useBackupCode(deps: AuthDeps, memberId: number, code: string, now: Date): Promise<number | null> {
+/**
+ * Checks a backup code against the member's unused ones and uses it up, audited; the number left, or
+ * null for no match (or when a concurrent request used it first).
+ */
+async function useBackupCode(deps: AuthDeps, memberId: number, code: string, caller: Caller, now: Date): Promise<number | null> {
   const unused = await findUnusedBackupCodes(deps.pool, memberId);
   for (const stored of unused) {
-    if ((await passwordMatches(code, stored.codeHash, deps.argon2)) && (await markBackupCodeUsed(deps.pool, stored.backupCodeId, now))) {
-      return unused.length - 1;
-    }
+    if (!(await passwordMatches(code, stored.codeHash, deps.argon2))) continue;
+    const remaining = unused.length - 1;
+    const used = await withTransaction(deps.pool, async (connection) => {
+      if (!(await markBackupCodeUsed(connection, stored.backupCodeId, now))) return false;
+      await audit(connection, 'backup-code-used', memberId, caller, `${remaining} left`, now);
+      return true;
+    });
+    return used ? remaining : null;
   }
   return null;
 }
