@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# development mode: development defaults for secrets, demo data, e-mail links in the log (never in production)
+export NODE_ENV=development
+
 scripts/install-deps.sh
 
 . scripts/database-env.sh

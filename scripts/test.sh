@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# test mode: development defaults for secrets (an unset NODE_ENV means production, which refuses them)
+export NODE_ENV=test
+
 scripts/install-deps.sh
 scripts/install-chromium.sh
 

@@ -1,5 +1,5 @@
 import cors from 'cors';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { Clock } from './clock';
 import type { Config } from './config';
@@ -19,6 +19,8 @@ import { createMetricsRouter, describeMetricsRoutes } from './metrics/metrics.ro
 import { createOAuthRouter, describeOAuthRoutes } from './oauth/oauth.routes';
 import { describePartnerRoutes } from './partner/partner.openapi';
 import { createPartnerRouter } from './partner/partner.routes';
+import { Argon2Gate, MAX_CONCURRENT_ARGON2 } from './security/argon2-gate';
+import { SecretBox } from './security/secret-box';
 
 declare module 'http' {
   interface IncomingMessage {
@@ -44,12 +46,15 @@ const BODY_LIMIT = '100kb';
 
 /** Builds the Express app (no listen), so tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
+  const { config } = deps;
+  const secrets = SecretBox.fromConfig(config);
+  const argon2 = new Argon2Gate(MAX_CONCURRENT_ARGON2, config.ARGON2_MAX_WAITING);
   const features: Feature[] = [
-    { router: createHealthRouter(deps.pool), describe: describeHealthRoutes },
+    { router: createHealthRouter(deps), describe: describeHealthRoutes },
     // the check-in hot path first: its routes are exact paths, so /op and the rest are unaffected
     { router: createPartnerRouter(deps), describe: describePartnerRoutes },
     { router: createOAuthRouter(deps), describe: describeOAuthRoutes },
-    { router: createAuthRouter(deps), describe: describeAuthRoutes },
+    { router: createAuthRouter({ ...deps, secrets, argon2 }), describe: describeAuthRoutes },
     // before the connector console, whose catch-all answers every other /op path with a 404
     { router: createDeadLetterRouter(deps), describe: describeDeadLetterRoutes },
     { router: createConnectorsRouter(deps), describe: describeConnectorRoutes },
@@ -59,13 +64,15 @@ export function createApp(deps: AppDeps): Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // req.ip is the client's address: the socket's peer, or what the proxies named in TRUST_PROXY report
+  app.set('trust proxy', config.TRUST_PROXY);
   // no client revalidates API answers; Express would otherwise hash every response body for an ETag
   app.set('etag', false);
   app.locals.features = features;
   app.use(httpMetrics);
   app.use(requestLogging(deps.logger));
   app.use(helmet());
-  app.use(cors({ exposedHeaders: ['token', REQUEST_ID_HEADER] }));
+  app.use(corsFor(config.CORS_ORIGINS));
   app.use(
     express.json({
       limit: BODY_LIMIT,
@@ -78,14 +85,33 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 
-  const document = buildOpenApiDocument(
-    features.map((feature) => feature.describe),
-    deps.config.APP_BASE_URL,
-  );
-  app.use(createDocsRouter(document));
+  if (config.DOCS_ENABLED) {
+    const document = buildOpenApiDocument(
+      features.map((feature) => feature.describe),
+      config.APP_BASE_URL,
+    );
+    app.use(createDocsRouter(document, deps));
+  }
   for (const feature of features) app.use(feature.router);
 
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
+}
+
+/**
+ * Browsers may call the API only from the origins listed in CORS_ORIGINS (none by default). Requests
+ * from any other origin get no CORS headers at all, so no browser lets that page read an answer.
+ */
+function corsFor(origins: readonly string[]): RequestHandler {
+  const allowed = new Set(origins);
+  const withCors = cors({ origin: [...allowed], exposedHeaders: ['token', REQUEST_ID_HEADER] });
+  return (req, res, next) => {
+    if (allowed.size === 0) return next();
+    // the answer depends on the Origin header: caches must not hand one origin's answer to another
+    res.vary('Origin');
+    const origin = req.headers.origin;
+    if (origin && allowed.has(origin)) withCors(req, res, next);
+    else next();
+  };
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { systemClock } from './clock';
@@ -28,13 +28,26 @@ async function main(): Promise<void> {
     maxAgeMs: config.MAIL_MAX_AGE_HOURS * 3_600_000,
   });
   const retentionJob = new RetentionJob({ pool, config, logger, clock: systemClock });
-  const server = app.listen(config.PORT, () => {
+  const server = createServer(
+    {
+      // a client gets this long to send its headers, and its whole request (slowloris), then 408 and closed
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+      // how often those two are checked (Node's default, 30 s, would let a slow client stay 50 s)
+      connectionsCheckingInterval: 1000,
+      // longer than the usual load balancer idle timeout (60 s), so the balancer closes idle connections first
+      keepAliveTimeout: 65_000,
+    },
+    app,
+  );
+  // connections beyond this are closed at once rather than queued behind the rest
+  server.maxConnections = config.HTTP_MAX_CONNECTIONS;
+  server.listen(config.PORT, () => {
     const { port } = server.address() as AddressInfo;
-    logger.info({ port, baseUrl: config.APP_BASE_URL }, `IBA API listening on port ${port}`);
+    logger.info({ port, baseUrl: config.APP_BASE_URL, environment: config.NODE_ENV }, `IBA API listening on port ${port}`);
     outboxWorker.start();
     retentionJob.start();
   });
-  server.keepAliveTimeout = 65_000;
 
   let stopping = false;
   const shutdown = (signal: string) => {

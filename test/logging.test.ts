@@ -10,7 +10,7 @@ import { testConfig } from './helpers/test-app';
  * HMAC tokens, JWT-looking tokens, one-time link tokens) and reads everything it logged.
  */
 describe('request logs', () => {
-  it('are one JSON line per request with its request id, and never contain a secret', async () => {
+  it('are one JSON line per request with its request id and client address, and never contain a secret', async () => {
     const config = testConfig();
     await prepareTestDatabase(config.DATABASE_URL);
     const pool = createPool(testDatabaseUrl(), { connectionLimit: 2 });
@@ -39,6 +39,8 @@ describe('request logs', () => {
       const lines = server.output().trim().split('\n');
       const requestLines = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req);
       for (const id of requestIds) expect(requestLines.some((entry) => entry.req.id === id)).toBe(true);
+      // every request line names the client's address
+      for (const entry of requestLines) expect(entry.req.ip).toBe('127.0.0.1');
       for (const secret of secrets) expect(server.output()).not.toContain(secret);
       expect(server.output()).toContain('/flight-time/[redacted]');
     } finally {

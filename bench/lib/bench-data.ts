@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /**
  * The shape of the generated benchmark data, shared by the generator (which writes it) and the load
@@ -25,6 +25,11 @@ export function pinFor(memberId: number): string {
 }
 
 export const adminUsername = (index: number) => `bench-admin-${index}`;
+
+/** The API's SECRETS_KEY for a bench database, derived from its PIN pepper, so --reuse-data needs no second file. */
+export function benchSecretsKey(pinPepper: string): Buffer {
+  return createHash('sha256').update(`bench secrets key\n${pinPepper}`).digest();
+}
 
 /** Deterministic base32 TOTP secret per admin (20 bytes, as authenticator apps expect). */
 export function totpSecretFor(index: number): string {

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolConnection } from '../../src/db/pool';
 import { hashPin } from '../../src/members/pin';
+import { TOTP_SECRET_COLUMN } from '../../src/security/encrypted-columns';
 import { hashPassword } from '../../src/security/passwords';
+import { SecretBox } from '../../src/security/secret-box';
 import {
   ADMIN_COUNT,
   ADMIN_MEMBER_ID_BASE,
   ADMIN_PASSWORD,
   adminUsername,
   BENCH_CONNECTOR,
+  benchSecretsKey,
   FM_TUNNEL_ID_BASE,
   MEMBER_COUNT,
   pinFor,
@@ -127,7 +130,7 @@ export async function generateBenchData(pool: Pool, pinPepper: string, now: Date
       counts.flightTimeLinks += links.length;
       counts.outboxMessages += outbox.length;
     }
-    counts.admins = await insertAdmins(connection);
+    counts.admins = await insertAdmins(connection, new SecretBox(benchSecretsKey(pinPepper)));
     await connection.query('SET foreign_key_checks = 1, unique_checks = 1');
     await connection.query('ANALYZE TABLE members, bookings, logbook_entries, flight_time_links, outbox_messages, fuse_metrix, tunnels');
     return counts;
@@ -161,12 +164,17 @@ async function insertTunnels(connection: PoolConnection): Promise<number> {
   return rows.length;
 }
 
-/** Admins share one password hash (hashing 20,000 times would only slow the set-up), each has a TOTP secret. */
-async function insertAdmins(connection: PoolConnection): Promise<number> {
+/**
+ * Admins share one password hash (hashing 20,000 times would only slow the set-up), each has a TOTP
+ * secret, sealed as the API stores it (a plain one would be sealed on first use: a write per request).
+ */
+async function insertAdmins(connection: PoolConnection, secrets: SecretBox): Promise<number> {
   const passwordHash = await hashPassword(ADMIN_PASSWORD);
   const rows: unknown[][] = [];
   for (let i = 0; i < ADMIN_COUNT; i++) {
-    rows.push([ADMIN_MEMBER_ID_BASE + i, adminUsername(i), `${adminUsername(i)}@bench.example.com`, passwordHash, 1, `Admin ${i}`, 'Bench', `Admin ${i}`, totpSecretFor(i), true]);
+    const memberId = ADMIN_MEMBER_ID_BASE + i;
+    const sealedSecret = secrets.seal(totpSecretFor(i), TOTP_SECRET_COLUMN.context(memberId));
+    rows.push([memberId, adminUsername(i), `${adminUsername(i)}@bench.example.com`, passwordHash, 1, `Admin ${i}`, 'Bench', `Admin ${i}`, sealedSecret, true]);
   }
   await insertRows(connection, 'members', ['member_id', 'username', 'email', 'password_hash', 'role_id', 'screen_name', 'first_name', 'last_name', 'totp_secret', 'totp_enabled'], rows);
   return rows.length;

@@ -8,8 +8,10 @@ export interface AuthMember {
   firstName: string;
   passwordHash: string | null;
   roleId: number;
+  /** As stored: sealed by the SecretBox, or plain in rows from before encryption. */
   totpSecret: string | null;
   totpEnabled: boolean;
+  tokenVersion: number;
 }
 
 interface AuthMemberRow extends RowDataPacket {
@@ -21,9 +23,10 @@ interface AuthMemberRow extends RowDataPacket {
   role_id: number;
   totp_secret: string | null;
   totp_enabled: number;
+  token_version: number;
 }
 
-const AUTH_MEMBER_COLUMNS = 'member_id, username, email, first_name, password_hash, role_id, totp_secret, totp_enabled';
+const AUTH_MEMBER_COLUMNS = 'member_id, username, email, first_name, password_hash, role_id, totp_secret, totp_enabled, token_version';
 
 function toAuthMember(row: AuthMemberRow): AuthMember {
   return {
@@ -35,6 +38,7 @@ function toAuthMember(row: AuthMemberRow): AuthMember {
     roleId: row.role_id,
     totpSecret: row.totp_secret,
     totpEnabled: Boolean(row.totp_enabled),
+    tokenVersion: row.token_version,
   };
 }
 
@@ -82,7 +86,23 @@ export async function insertAdminMember(db: Queryable, admin: NewAdmin): Promise
   return result.insertId;
 }
 
-/** Stores a new, not yet confirmed TOTP secret; refuses (false) when TOTP is already on. */
+/** Whom a token's member id stands for now: the current role and token version, or null once the member is gone. */
+export interface TokenHolder {
+  roleId: number;
+  tokenVersion: number;
+}
+
+export async function findTokenHolder(db: Queryable, memberId: number): Promise<TokenHolder | null> {
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT role_id, token_version FROM members WHERE member_id = ?', [memberId]);
+  return rows[0] ? { roleId: rows[0].role_id, tokenVersion: rows[0].token_version } : null;
+}
+
+/** Revokes every token issued to the member so far (role, password and TOTP changes do this by trigger). */
+export async function bumpTokenVersion(db: Queryable, memberId: number): Promise<void> {
+  await db.execute('UPDATE members SET token_version = token_version + 1 WHERE member_id = ?', [memberId]);
+}
+
+/** Stores a new, not yet confirmed TOTP secret (sealed); refuses (false) when TOTP is already on. */
 export async function storePendingTotpSecret(db: Queryable, memberId: number, secret: string): Promise<boolean> {
   const [result] = await db.execute<ResultSetHeader>(
     'UPDATE members SET totp_secret = ?, totp_last_used_step = NULL WHERE member_id = ? AND totp_enabled = FALSE',
@@ -92,7 +112,7 @@ export async function storePendingTotpSecret(db: Queryable, memberId: number, se
 }
 
 /**
- * Turns TOTP on for the secret the code was checked against, recording the code's step as used.
+ * Turns TOTP on for the secret the code was checked against (as stored), recording the code's step as used.
  * False when TOTP was turned on meanwhile or a newer setup replaced the secret.
  */
 export async function enableTotp(db: Queryable, memberId: number, secret: string, timeStep: number): Promise<boolean> {

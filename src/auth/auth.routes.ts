@@ -1,8 +1,12 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Clock } from '../clock';
+import type { Config } from '../config';
+import { clientAddress } from '../http/client-address';
 import { jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
+import { rateLimit } from '../http/rate-limit';
 import { parseInput } from '../http/validate';
+import { SignInThrottle } from '../security/sign-in-throttle';
 import {
   codeWithCredentialsSchema,
   credentialsSchema,
@@ -10,45 +14,80 @@ import {
   loginSchema,
   loginStepSchema,
   signedInSchema,
+  signedOutSchema,
   totpSetupSchema,
 } from './auth.schemas';
-import { type AuthDeps, login, type LoginStep, type SignedIn, setupTotp, verifyEmailOtp, verifyTotp, verifyTotpSetup } from './auth.service';
+import { login, type LoginStep, signOutEverywhere } from './auth.service';
+import { verifyEmailOtp } from './email-otp.service';
+import { roleGuard, signedInMember } from './require-role';
+import { audit, type AuthDeps, type Caller, type SignedIn } from './sign-in';
+import { setupTotp, verifyTotp, verifyTotpSetup } from './totp.service';
 
-export function createAuthRouter(deps: AuthDeps & { clock: Clock }): Router {
+export interface AuthRouterDeps extends Omit<AuthDeps, 'throttle' | 'config'> {
+  config: AuthDeps['config'] &
+    Pick<Config, 'JWT_CLOCK_TOLERANCE_SECONDS' | 'RATE_LIMIT_SIGN_IN_PER_MINUTE' | 'SIGN_IN_FREE_FAILURES' | 'SIGN_IN_FREE_FAILURES_PER_ADDRESS' | 'SIGN_IN_MAX_DELAY_SECONDS'>;
+  clock: Clock;
+}
+
+export const SIGNED_OUT_MESSAGE = 'Signed out everywhere: every token issued so far no longer works';
+
+export function createAuthRouter(routerDeps: AuthRouterDeps): Router {
+  const deps: AuthDeps = { ...routerDeps, throttle: new SignInThrottle(routerDeps.config) };
+  const { clock, config } = routerDeps;
+  const caller = (req: Request): Caller => ({ address: clientAddress(req) });
   const router = Router();
 
+  // every sign-in route, per client address, counted in the database across API processes
+  router.use(
+    '/api/auth',
+    rateLimit(deps.pool, {
+      name: 'sign-in',
+      perMinute: config.RATE_LIMIT_SIGN_IN_PER_MINUTE,
+      onLimitReached: (req) => audit(deps.pool, 'rate-limited', null, caller(req), `${req.method} ${req.baseUrl}${req.path}`, clock()),
+    }),
+  );
+
   router.post('/api/auth/login', async (req, res) => {
-    const step = await login(deps, parseInput(loginSchema, req.body), deps.clock());
+    const step = await login(deps, parseInput(loginSchema, req.body), caller(req), clock());
+    res.setHeader('Cache-Control', 'no-store');
     res.json(loginStepBody(step));
   });
 
   router.post('/api/auth/totp/setup', async (req, res) => {
-    const setup = await setupTotp(deps, parseInput(credentialsSchema, req.body), deps.clock());
+    const setup = await setupTotp(deps, parseInput(credentialsSchema, req.body), caller(req), clock());
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: true, message: 'Scan the QR code, then confirm a code with /api/auth/totp/verify-setup', ...setup });
   });
 
   router.post('/api/auth/totp/verify-setup', async (req, res) => {
-    const signedIn = await verifyTotpSetup(deps, parseInput(codeWithCredentialsSchema, req.body), deps.clock());
+    const signedIn = await verifyTotpSetup(deps, parseInput(codeWithCredentialsSchema, req.body), caller(req), clock());
     sendSignedIn(req, res, signedIn, 'TOTP enabled, login successful');
   });
 
   router.post('/api/auth/verify-totp', async (req, res) => {
-    const signedIn = await verifyTotp(deps, parseInput(codeWithCredentialsSchema, req.body), deps.clock());
+    const signedIn = await verifyTotp(deps, parseInput(codeWithCredentialsSchema, req.body), caller(req), clock());
     sendSignedIn(req, res, signedIn, 'Login successful');
   });
 
   router.post('/api/auth/verify-otp', async (req, res) => {
-    const signedIn = await verifyEmailOtp(deps, parseInput(emailOtpSchema, req.body), deps.clock());
+    const signedIn = await verifyEmailOtp(deps, parseInput(emailOtpSchema, req.body), caller(req), clock());
     sendSignedIn(req, res, signedIn, 'Login successful');
+  });
+
+  const signedInOnly = roleGuard({ pool: deps.pool, config, clock }).signedIn();
+  router.post('/api/auth/sign-out-everywhere', signedInOnly, async (req, res) => {
+    await signOutEverywhere(deps, signedInMember(req).member_id, caller(req), clock());
+    res.json({ status: true, message: SIGNED_OUT_MESSAGE });
   });
 
   return router;
 }
 
+/** The runbook's answers exactly ({status, requiresTotp|requiresTotpSetup, member_id}); requiresOtp adds its challenge. */
 function loginStepBody(step: LoginStep) {
-  const { memberId, ...flag } = step;
-  return { status: true, ...flag, member_id: memberId };
+  const { memberId, ...rest } = step;
+  if ('challenge' in rest) return { status: true, requiresOtp: true, member_id: memberId, challenge: rest.challenge };
+  return { status: true, ...rest, member_id: memberId };
 }
 
 /** `platform: ios` gets the JWT in the body as `token`; everyone else in the `token` response header. */
@@ -68,10 +107,21 @@ export function describeAuthRoutes(registry: OpenAPIRegistry): void {
   const platformHeader = z.object({
     platform: z.string().optional().openapi({ description: 'Send `ios` to get the JWT in the body as `token` instead of the `token` response header', example: 'ios' }),
   });
+  const failure = (description: string) => ({ description, ...jsonContent(statusFailureSchema) });
+  const retryLater = (description: string) => ({
+    description: `${description}. The Retry-After header (and retryAfterSeconds in the body) says when to try again.`,
+    headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' as const } } },
+    ...jsonContent(statusFailureSchema),
+  });
+  const throttled = retryLater(
+    'Too many requests from this address (RATE_LIMIT_SIGN_IN_PER_MINUTE), or too many failed passwords from this address or for this login at this address (growing delays)',
+  );
   const failures = (extra: Record<number, string>) => ({
-    401: { description: 'Wrong credentials or code', ...jsonContent(statusFailureSchema) },
-    422: { description: 'Missing or invalid fields', ...jsonContent(statusFailureSchema) },
-    ...Object.fromEntries(Object.entries(extra).map(([status, description]) => [status, { description, ...jsonContent(statusFailureSchema) }])),
+    401: failure('Wrong credentials or code'),
+    422: failure('Missing or invalid fields'),
+    429: throttled,
+    503: retryLater('Too many sign-ins in progress on this server (ARGON2_MAX_WAITING), or the database is unavailable'),
+    ...Object.fromEntries(Object.entries(extra).map(([status, description]) => [status, failure(description)])),
   });
   const signedInResponse = {
     description: 'Signed in. The JWT is in the body (platform: ios) or in the `token` response header.',
@@ -85,10 +135,11 @@ export function describeAuthRoutes(registry: OpenAPIRegistry): void {
     summary: 'Sign in, step one: username (or e-mail) and password',
     description:
       'Never returns a token. Admins continue with TOTP (requiresTotp) or its one-time setup (requiresTotpSetup); ' +
-      'other members with TOTP on continue with it, members without TOTP get a 6-digit code by e-mail (requiresOtp), valid 10 minutes, once.',
+      'other members with TOTP on continue with it, members without TOTP get a 6-digit code by e-mail (requiresOtp) and a `challenge` to send back with it, valid 10 minutes, once. ' +
+      'Unknown usernames and wrong passwords get the same answer.',
     tags: ['Auth'],
     request: { body: jsonContent(loginSchema) },
-    responses: { 200: { description: 'The next step', ...jsonContent(loginStepSchema) }, ...failures({ 429: 'Too many failed attempts' }) },
+    responses: { 200: { description: 'The next step', ...jsonContent(loginStepSchema) }, ...failures({}) },
   });
   registry.registerPath({
     method: 'post',
@@ -96,7 +147,7 @@ export function describeAuthRoutes(registry: OpenAPIRegistry): void {
     summary: 'Start TOTP setup: QR code, secret and 10 backup codes, shown this once',
     tags: ['Auth'],
     request: { body: jsonContent(credentialsSchema) },
-    responses: { 200: { description: 'Scan qrCodeUrl, keep backupCodes', ...jsonContent(totpSetupSchema) }, ...failures({ 409: 'TOTP is already set up', 429: 'Too many failed attempts' }) },
+    responses: { 200: { description: 'Scan qrCodeUrl, keep backupCodes', ...jsonContent(totpSetupSchema) }, ...failures({ 409: 'TOTP is already set up' }) },
   });
   registry.registerPath({
     method: 'post',
@@ -104,24 +155,40 @@ export function describeAuthRoutes(registry: OpenAPIRegistry): void {
     summary: 'Confirm TOTP setup with a code from the app; turns TOTP on and signs in',
     tags: ['Auth'],
     request: { headers: platformHeader, body: jsonContent(codeWithCredentialsSchema) },
-    responses: { 200: signedInResponse, ...failures({ 400: 'Setup not started', 409: 'TOTP is already set up', 429: 'Locked after 5 wrong codes' }) },
+    responses: { 200: signedInResponse, ...failures({ 400: 'Setup not started', 409: 'TOTP is already set up' }) },
   });
   registry.registerPath({
     method: 'post',
     path: '/api/auth/verify-totp',
     summary: 'Sign in, step two: the current TOTP code or an unused backup code',
-    description: 'One step of clock drift is accepted each way; a code already used cannot be used again. 5 wrong codes lock the member for 15 minutes.',
+    description:
+      'One step of clock drift is accepted each way; a code already used cannot be used again. ' +
+      'After the right password, 5 wrong codes lock TOTP for the member for 15 minutes (429).',
     tags: ['Auth'],
     request: { headers: platformHeader, body: jsonContent(codeWithCredentialsSchema) },
-    responses: { 200: signedInResponse, ...failures({ 400: 'TOTP not set up', 429: 'Locked after 5 wrong codes' }) },
+    responses: { 200: signedInResponse, ...failures({ 400: 'TOTP not set up' }) },
   });
   registry.registerPath({
     method: 'post',
     path: '/api/auth/verify-otp',
-    summary: 'Sign in, step two for members without TOTP: the 6-digit code from the e-mail',
-    description: 'username is optional; when given it must belong to member_id. Not available to admins. 5 wrong codes lock the member for 15 minutes.',
+    summary: 'Sign in, step two for members without TOTP: the challenge from login and the 6-digit code from the e-mail',
+    description:
+      'username is optional; when given it must belong to member_id. Not available to admins. ' +
+      'Without the live challenge every answer is the same 401. Five wrong codes use the code up: sign in again for a new one.',
     tags: ['Auth'],
     request: { headers: platformHeader, body: jsonContent(emailOtpSchema) },
-    responses: { 200: signedInResponse, ...failures({ 429: 'Locked after 5 wrong codes' }) },
+    responses: { 200: signedInResponse, ...failures({}) },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/auth/sign-out-everywhere',
+    summary: 'Revoke every token of the signed-in member, this one included',
+    tags: ['Auth'],
+    security: [{ adminToken: [] }],
+    responses: {
+      200: { description: 'Every token issued so far is revoked', ...jsonContent(signedOutSchema) },
+      401: failure('No, bad, expired or already revoked token'),
+      429: throttled,
+    },
   });
 }

@@ -31,10 +31,18 @@ export const codeWithCredentialsSchema = z
   .object({ username: usernameField, password: passwordField, member_id: memberIdField, code: codeField })
   .openapi('TotpCodeRequest');
 
+const CHALLENGE_MESSAGE = 'challenge must be the challenge from the login answer';
+const challengeField = z
+  .string({ error: CHALLENGE_MESSAGE })
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{43}$/, CHALLENGE_MESSAGE)
+  .openapi({ example: 'kq3N0m9Yc1xJ7v2Qe5RtUw8ZbLpHs4AfGd6KjEiOaMn', description: 'The challenge /api/auth/login answered with (requiresOtp)' });
+
 export const emailOtpSchema = z
   .object({
     username: usernameField.optional(),
     member_id: memberIdField,
+    challenge: challengeField,
     code: z.string().trim().regex(/^\d{6}$/, 'code must be the 6-digit code from the e-mail').openapi({ example: '042917' }),
   })
   .openapi('EmailOtpRequest');
@@ -43,7 +51,12 @@ export const loginStepSchema = z
   .union([
     z.object({ status: z.literal(true), requiresTotp: z.literal(true), member_id: z.number().int() }),
     z.object({ status: z.literal(true), requiresTotpSetup: z.literal(true), member_id: z.number().int() }),
-    z.object({ status: z.literal(true), requiresOtp: z.literal(true), member_id: z.number().int() }),
+    z.object({
+      status: z.literal(true),
+      requiresOtp: z.literal(true),
+      member_id: z.number().int(),
+      challenge: z.string().openapi({ description: 'Send it back to /api/auth/verify-otp with the e-mailed code' }),
+    }),
   ])
   .openapi('LoginNextStep', { example: { status: true, requiresTotp: true, member_id: 7 } });
 
@@ -68,3 +81,7 @@ export const totpSetupSchema = z
     backupCodes: z.array(z.string()).openapi({ description: '10 single-use 8-character codes; shown only here' }),
   })
   .openapi('TotpSetup');
+
+export const signedOutSchema = z
+  .object({ status: z.literal(true), message: z.string() })
+  .openapi('SignedOutEverywhere', { example: { status: true, message: 'Signed out everywhere: every token issued so far no longer works' } });

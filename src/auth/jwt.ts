@@ -1,42 +1,67 @@
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config';
 import { unixSeconds } from '../clock';
+import { ADMIN_ROLE_ID } from './roles';
 
 /** What a signed-in member's token says. */
 export interface AccessClaims {
   member_id: number;
   role_id: number;
+  /** The member's token version at issue; a token whose version is no longer the member's is revoked. */
+  token_version: number;
   iat: number;
+  nbf: number;
   exp: number;
 }
 
-export type TokenProblem = 'invalid' | 'expired';
+export type TokenProblem = 'invalid' | 'expired' | 'not-yet-valid';
 
 export class AccessTokenError extends Error {
   constructor(readonly problem: TokenProblem) {
-    super(problem === 'expired' ? 'token expired' : 'token invalid');
+    super(`token ${problem}`);
   }
 }
 
-type JwtConfig = Pick<Config, 'JWT_SECRET' | 'JWT_EXPIRES_IN_SECONDS'>;
+type SigningConfig = Pick<Config, 'JWT_SECRET' | 'JWT_EXPIRES_IN_SECONDS' | 'ADMIN_JWT_EXPIRES_IN_SECONDS'>;
+type VerifyingConfig = Pick<Config, 'JWT_SECRET' | 'JWT_CLOCK_TOLERANCE_SECONDS'>;
 
-/** An HS256 JWT carrying member id and role, issued at now, valid for JWT_EXPIRES_IN_SECONDS. */
-export function signAccessToken(config: JwtConfig, member: { memberId: number; roleId: number }, now: Date): string {
+export interface TokenSubject {
+  memberId: number;
+  roleId: number;
+  tokenVersion: number;
+}
+
+/**
+ * An HS256 JWT with member id, role and token version, valid from now (nbf = iat) for
+ * ADMIN_JWT_EXPIRES_IN_SECONDS (admins, 1 hour) or JWT_EXPIRES_IN_SECONDS (everyone else, 12 hours).
+ */
+export function signAccessToken(config: SigningConfig, member: TokenSubject, now: Date): string {
   const iat = unixSeconds(now);
+  const lifetime = member.roleId === ADMIN_ROLE_ID ? config.ADMIN_JWT_EXPIRES_IN_SECONDS : config.JWT_EXPIRES_IN_SECONDS;
   return jwt.sign(
-    { member_id: member.memberId, role_id: member.roleId, iat, exp: iat + config.JWT_EXPIRES_IN_SECONDS },
+    { member_id: member.memberId, role_id: member.roleId, token_version: member.tokenVersion, iat, nbf: iat, exp: iat + lifetime },
     config.JWT_SECRET,
     { algorithm: 'HS256' },
   );
 }
 
-/** The claims of a valid token; the algorithm is pinned, so "none" or RS256-with-our-secret tokens are refused. */
-export function verifyAccessToken(config: JwtConfig, token: string, now: Date): AccessClaims {
+/**
+ * The claims of a valid token. The algorithm is pinned, so "none" or RS256-with-our-secret tokens are
+ * refused; exp and nbf are checked with JWT_CLOCK_TOLERANCE_SECONDS of leeway for clock skew between
+ * the machines that issue and check tokens.
+ */
+export function verifyAccessToken(config: VerifyingConfig, token: string, now: Date): AccessClaims {
   let payload: unknown;
   try {
-    payload = jwt.verify(token, config.JWT_SECRET, { algorithms: ['HS256'], clockTimestamp: unixSeconds(now) });
+    payload = jwt.verify(token, config.JWT_SECRET, {
+      algorithms: ['HS256'],
+      clockTimestamp: unixSeconds(now),
+      clockTolerance: config.JWT_CLOCK_TOLERANCE_SECONDS,
+    });
   } catch (error) {
-    throw new AccessTokenError(error instanceof jwt.TokenExpiredError ? 'expired' : 'invalid');
+    if (error instanceof jwt.TokenExpiredError) throw new AccessTokenError('expired');
+    if (error instanceof jwt.NotBeforeError) throw new AccessTokenError('not-yet-valid');
+    throw new AccessTokenError('invalid');
   }
   if (!isAccessClaims(payload)) throw new AccessTokenError('invalid');
   return payload;
@@ -45,5 +70,5 @@ export function verifyAccessToken(config: JwtConfig, token: string, now: Date): 
 function isAccessClaims(payload: unknown): payload is AccessClaims {
   if (typeof payload !== 'object' || payload === null) return false;
   const claims = payload as Record<string, unknown>;
-  return ['member_id', 'role_id', 'iat', 'exp'].every((name) => Number.isSafeInteger(claims[name]));
+  return ['member_id', 'role_id', 'token_version', 'iat', 'nbf', 'exp'].every((name) => Number.isSafeInteger(claims[name]));
 }

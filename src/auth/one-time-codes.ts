@@ -1,4 +1,4 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /** Backup codes avoid look-alike characters (0/o, 1/l/i) so they survive being written down. */
 const BACKUP_CODE_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -37,4 +37,17 @@ export function emailOtpCodeMatches(code: string, memberId: number, storedHash: 
   const expected = Buffer.from(storedHash, 'hex');
   const actual = Buffer.from(hashEmailOtpCode(code, memberId, pepper), 'hex');
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/**
+ * The challenge /login hands out with an e-mailed code: 256 random bits that only a correct password
+ * obtains, so verify-otp cannot be reached, guessed at or used to probe member ids without it.
+ */
+export function newEmailOtpChallenge(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Only this hash of a challenge is stored; looking it up by hash needs no constant-time compare. */
+export function hashEmailOtpChallenge(challenge: string): string {
+  return createHash('sha256').update(challenge, 'utf8').digest('hex');
 }

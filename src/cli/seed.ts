@@ -1,11 +1,13 @@
-import { loadConfig } from '../config';
+import { isDevelopmentMode, loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { DEMO_CONNECTOR, seedDemoData } from '../demo/demo-data';
 import { CliError, runCli } from './run-cli';
 
 runCli(async () => {
   const config = loadConfig();
-  if (config.NODE_ENV === 'production') throw new CliError('Refusing to seed demo data (with known PINs and a known connector secret) when NODE_ENV=production');
+  if (!isDevelopmentMode(config)) {
+    throw new CliError('Refusing to seed demo data (known PINs and a known connector secret) unless NODE_ENV is development or test');
+  }
   const pool = createPool(config.DATABASE_URL, { connectionLimit: 1 });
   try {
     await seedDemoData(pool, config, new Date());

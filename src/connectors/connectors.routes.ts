@@ -35,7 +35,7 @@ const OP = '/api/external/fuse-metrix/op';
 
 export interface ConnectorRouterDeps {
   pool: Pool;
-  config: Pick<Config, 'JWT_SECRET' | 'JWT_EXPIRES_IN_SECONDS' | 'CONNECTOR_SECRET_OVERLAP_HOURS'>;
+  config: Pick<Config, 'JWT_SECRET' | 'JWT_CLOCK_TOLERANCE_SECONDS' | 'CONNECTOR_SECRET_OVERLAP_HOURS'>;
   clock: Clock;
 }
 

@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { Config } from '../config';
 import { latestMigrationVersion } from '../db/migrate';
 import type { Pool } from '../db/pool';
 import { jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
+import { rateLimit } from '../http/rate-limit';
 import { isDatabaseReachable, readAppliedMigrationVersion } from './health.model';
 
 /**
@@ -11,11 +13,13 @@ import { isDatabaseReachable, readAppliedMigrationVersion } from './health.model
  * restarted), /health/ready that it can serve (database reachable, schema migrated at least as far as
  * this code expects; a newer schema is fine, as during a rolling upgrade).
  */
-export function createHealthRouter(pool: Pool): Router {
+export function createHealthRouter({ pool, config }: { pool: Pool; config: Pick<Config, 'RATE_LIMIT_HEALTH_PER_MINUTE'> }): Router {
   const expectedVersion = latestMigrationVersion();
   const router = Router();
+  // generous: load balancers probe every few seconds from a handful of addresses
+  const limit = rateLimit(pool, { name: 'health', perMinute: config.RATE_LIMIT_HEALTH_PER_MINUTE });
 
-  router.get('/health', async (_req, res) => {
+  router.get('/health', limit, async (_req, res) => {
     if (await isDatabaseReachable(pool)) {
       res.json({ status: true, database: 'up' });
     } else {
@@ -23,11 +27,11 @@ export function createHealthRouter(pool: Pool): Router {
     }
   });
 
-  router.get('/health/live', (_req, res) => {
+  router.get('/health/live', limit, (_req, res) => {
     res.json({ status: true });
   });
 
-  router.get('/health/ready', async (_req, res) => {
+  router.get('/health/ready', limit, async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const applied = await readAppliedMigrationVersion(pool);
     if (applied === null) {
@@ -56,6 +60,7 @@ export function describeHealthRoutes(registry: OpenAPIRegistry): void {
     summary: 'Liveness and database reachability',
     responses: {
       200: { description: 'The API and its database answer', ...jsonContent(z.object({ status: z.literal(true), database: z.literal('up') })) },
+      429: { description: 'More than RATE_LIMIT_HEALTH_PER_MINUTE probes from this address in a minute (Retry-After)', ...jsonContent(statusFailureSchema) },
       503: { description: 'The database does not answer', ...jsonContent(statusFailureSchema) },
     },
   });

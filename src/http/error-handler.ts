@@ -27,10 +27,9 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     res.end();
     return;
   }
-  if (status === 429 && typeof extra.retryAfterSeconds === 'number') {
-    res.setHeader('Retry-After', String(Math.ceil(extra.retryAfterSeconds)));
-  }
-  if (status === 503) res.setHeader('Retry-After', '5');
+  // 429 and 503 tell the client when to come back: the error's own figure, or 5 s for a database outage
+  const retryAfterSeconds = typeof extra.retryAfterSeconds === 'number' ? Math.ceil(extra.retryAfterSeconds) : status === 503 ? 5 : null;
+  if (retryAfterSeconds !== null && (status === 429 || status === 503)) res.setHeader('Retry-After', String(retryAfterSeconds));
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.status(status).json(failureBody(req.path, status, message, extra));
 };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { isDatabaseUnavailableError } from '../db/errors';
 import type { OpenAPIRegistry } from '../http/openapi';
+import { rateLimit } from '../http/rate-limit';
 import { submitFlightTime, viewFlightTimeLink, type ClosedLink } from './flight-time.service';
 import { renderFlightTimeForm, renderFlightTimeSaved, renderMessagePage } from './pages';
 
@@ -55,8 +56,21 @@ function htmlPage(handler: (req: Request<{ token: string }>, res: Response) => P
   };
 }
 
-export function createFlightTimeRouter(deps: Pick<AppDeps, 'pool' | 'clock'>): Router {
+export function createFlightTimeRouter(deps: Pick<AppDeps, 'pool' | 'clock' | 'config'>): Router {
   const router = Router();
+
+  // per client address, shared by every API process; refused with a page, as everything here is a page
+  router.use(
+    '/flight-time',
+    rateLimit(deps.pool, {
+      name: 'flight-time',
+      perMinute: deps.config.RATE_LIMIT_PAGES_PER_MINUTE,
+      refuse: (_req, res, retryAfterSeconds) => {
+        res.setHeader('Retry-After', String(retryAfterSeconds));
+        sendPage(res, 429, renderMessagePage('Too many requests', `Please wait ${retryAfterSeconds} seconds, then open the link again.`));
+      },
+    }),
+  );
 
   router.get(
     FLIGHT_TIME_PATH,
@@ -100,6 +114,7 @@ export function describeFlightTimeRoutes(registry: OpenAPIRegistry): void {
   const closed = {
     404: htmlContent('Unknown or malformed link: "This link is not valid"'),
     410: htmlContent('"This link has already been used" or "This link has expired"'),
+    429: htmlContent('"Too many requests": more than RATE_LIMIT_PAGES_PER_MINUTE from this address in a minute (Retry-After)'),
   };
   registry.registerPath({
     method: 'get',

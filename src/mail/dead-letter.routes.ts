@@ -27,7 +27,7 @@ export const DEAD_LETTER_PATHS = {
 
 export interface DeadLetterRouterDeps {
   pool: Pool;
-  config: Pick<Config, 'JWT_SECRET' | 'JWT_EXPIRES_IN_SECONDS'>;
+  config: Pick<Config, 'JWT_SECRET' | 'JWT_CLOCK_TOLERANCE_SECONDS'>;
   clock: Clock;
 }
 

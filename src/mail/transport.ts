@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import type { Config } from '../config';
+import { type Config, isDevelopmentMode } from '../config';
 import type { Logger } from '../logger';
 import type { Mailbox } from './addresses';
 
@@ -32,7 +32,7 @@ function nodemailerMessage(from: string, email: OutgoingEmail) {
 
 export function createMailTransport(config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_OUTBOX_DIR' | 'NODE_ENV'>, logger: Logger): MailTransport {
   if (config.SMTP_URL) return smtpTransport(config.SMTP_URL, config.MAIL_FROM);
-  return emlFileTransport(config.MAIL_OUTBOX_DIR, config.MAIL_FROM, logger, config.NODE_ENV !== 'production');
+  return emlFileTransport(config.MAIL_OUTBOX_DIR, config.MAIL_FROM, logger, isDevelopmentMode(config));
 }
 
 function smtpTransport(smtpUrl: string, from: string): MailTransport {
@@ -54,9 +54,10 @@ function smtpTransport(smtpUrl: string, from: string): MailTransport {
 }
 
 /**
- * Without SMTP: each e-mail becomes an .eml file (open it in any mail client). Outside production its
- * links are logged too, so the flight-time form can be clicked straight from the terminal; in
- * production they are one-time secrets and stay out of the logs.
+ * Without SMTP (development and tests only: SMTP_URL is required otherwise): each e-mail becomes an
+ * .eml file (open it in any mail client). With NODE_ENV development or test its links are logged too,
+ * so the flight-time form can be clicked straight from the terminal; otherwise they are one-time
+ * secrets and stay out of the logs.
  */
 function emlFileTransport(directory: string, from: string, logger: Logger, logLinks: boolean): MailTransport {
   const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });

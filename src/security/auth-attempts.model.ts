@@ -1,7 +1,11 @@
 import type { Queryable, RowDataPacket } from '../db/pool';
 
-/** What is being guessed. Each kind has its own counter per member. */
-export type AttemptKind = 'pin' | 'totp' | 'email_otp' | 'password';
+/**
+ * What is being guessed. Each kind has its own counter per member. Only secrets that cannot be tried
+ * without another credential lock per member: PINs (behind the partner's signature) and TOTP codes
+ * (behind the password). Passwords are throttled per address instead (sign-in-throttle.ts).
+ */
+export type AttemptKind = 'pin' | 'totp';
 
 export interface AttemptCounter {
   failures: number;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import { type Argon2Gate, unboundedArgon2Gate } from './argon2-gate';
 
 /**
  * Passwords and TOTP backup codes are stored as argon2id hashes (the library's default algorithm),
@@ -7,30 +8,8 @@ import { hash, verify } from '@node-rs/argon2';
  */
 const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-/**
- * At most two argon2 computations at once per process. Each holds 19 MiB while it runs (and the C
- * allocator keeps that memory for the thread that used it), so four threadpool threads hashing at
- * once put ~80 MB on the API's RSS under a burst of sign-ins; two keep both cores busy for half that.
- */
-const MAX_CONCURRENT_ARGON2 = 2;
-let argon2Running = 0;
-const argon2Waiting: Array<() => void> = [];
-
-async function withArgon2Slot<T>(work: () => Promise<T>): Promise<T> {
-  if (argon2Running < MAX_CONCURRENT_ARGON2) argon2Running += 1;
-  else await new Promise<void>((resolve) => argon2Waiting.push(resolve));
-  try {
-    return await work();
-  } finally {
-    // hand the slot straight to the next caller, or give it back
-    const next = argon2Waiting.shift();
-    if (next) next();
-    else argon2Running -= 1;
-  }
-}
-
-export function hashPassword(plain: string): Promise<string> {
-  return withArgon2Slot(() => hash(plain, ARGON2_OPTIONS));
+export function hashPassword(plain: string, gate: Argon2Gate = unboundedArgon2Gate): Promise<string> {
+  return gate.run(() => hash(plain, ARGON2_OPTIONS));
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -40,17 +19,22 @@ let dummyHash: Promise<string> | undefined;
  * password) it still runs one argon2 verification, so the answer takes as long either way and the
  * timing does not tell which usernames exist.
  */
-export async function passwordMatches(plain: string, storedHash: string | null | undefined): Promise<boolean> {
+export async function passwordMatches(plain: string, storedHash: string | null | undefined, gate: Argon2Gate = unboundedArgon2Gate): Promise<boolean> {
   if (!storedHash) {
     dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
     const dummy = await dummyHash;
-    await withArgon2Slot(() => verify(dummy, plain)).catch(() => false);
+    await gate.run(() => verifyOrFalse(dummy, plain));
     return false;
   }
+  // a full gate is a 503 and propagates
+  return gate.run(() => verifyOrFalse(storedHash, plain));
+}
+
+/** A malformed stored hash is a mismatch, not a server error. */
+async function verifyOrFalse(storedHash: string, plain: string): Promise<boolean> {
   try {
-    return await withArgon2Slot(() => verify(storedHash, plain));
+    return await verify(storedHash, plain);
   } catch {
-    // a malformed stored hash is a mismatch, not a server error
     return false;
   }
 }

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { RowDataPacket } from '../../src/db/pool';
 import { hashPassword } from '../../src/security/passwords';
@@ -41,13 +42,24 @@ const verifyOtp = (body: object, platform?: string) => {
   return request.send(body);
 };
 
+/** Logs the flyer in (username or e-mail) and returns the challenge from the answer and the code from the e-mail. */
+async function loginForCode(flyer: { username: string; email: string }, login = flyer.username): Promise<{ challenge: string; code: string }> {
+  const res = await t.request().post('/api/auth/login').send({ username: login, password: PASSWORD });
+  expect(res.status).toBe(200);
+  const { code } = await codeFromLatestEmail(flyer.email);
+  return { challenge: res.body.challenge, code };
+}
+
+const otherCode = (code: string) => (code === '000000' ? '111111' : '000000');
+const madeUpChallenge = () => randomBytes(32).toString('base64url');
+
 describe('POST /api/auth/login for members who are not admins', () => {
-  it('e-mails a 6-digit code through the outbox and answers requiresOtp, with no token', async () => {
+  it('e-mails a 6-digit code through the outbox and answers requiresOtp with a challenge, and no token', async () => {
     const flyer = await newFlyer();
     t.setNow(T0);
     const res = await t.request().post('/api/auth/login').send({ username: flyer.username, password: PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: true, requiresOtp: true, member_id: flyer.member_id });
+    expect(res.body).toEqual({ status: true, requiresOtp: true, member_id: flyer.member_id, challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(res.headers.token).toBeUndefined();
 
     const { code, row } = await codeFromLatestEmail(flyer.email);
@@ -56,22 +68,25 @@ describe('POST /api/auth/login for members who are not admins', () => {
     expect(row.text_body).toContain('Hi Robin,');
     expect(row.text_body).toContain('for the next 10 minutes');
     expect(row.html_body).toContain(`>${code}</p>`);
+    expect(row.text_body).not.toContain(res.body.challenge);
 
-    const [stored] = await selectRows<RowDataPacket>(t.pool, 'SELECT code_hash, expires_at, used_at FROM email_otps WHERE member_id = ?', [flyer.member_id]);
+    const [stored] = await selectRows<RowDataPacket>(t.pool, 'SELECT code_hash, challenge_hash, expires_at, used_at FROM email_otps WHERE member_id = ?', [flyer.member_id]);
     expect(stored.code_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(stored.code_hash).not.toContain(code);
+    expect(stored.challenge_hash).toBe(createHash('sha256').update(res.body.challenge).digest('hex'));
     expect(stored.expires_at).toEqual(at(600));
     expect(stored.used_at).toBeNull();
   });
+});
 
-  it('signs in with the e-mailed code once (token in the body with platform: ios, else in the header)', async () => {
+describe('POST /api/auth/verify-otp', () => {
+  it('signs in with the challenge and the e-mailed code once (token in the body with platform: ios, else in the header)', async () => {
     const flyer = await newFlyer();
     t.setNow(T0);
-    await t.request().post('/api/auth/login').send({ username: flyer.username, password: PASSWORD });
-    const { code } = await codeFromLatestEmail(flyer.email);
+    const { challenge, code } = await loginForCode(flyer);
 
     t.setNow(at(60));
-    const res = await verifyOtp({ username: flyer.username, member_id: flyer.member_id, code }, 'ios');
+    const res = await verifyOtp({ username: flyer.username, member_id: flyer.member_id, challenge, code }, 'ios');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: true, message: 'Login successful', member_id: flyer.member_id, role_id: 2, token: expect.any(String) });
     expect(jwt.verify(res.body.token, t.config.JWT_SECRET, { algorithms: ['HS256'], clockTimestamp: Math.floor(at(60).getTime() / 1000) })).toMatchObject({
@@ -79,13 +94,12 @@ describe('POST /api/auth/login for members who are not admins', () => {
       role_id: 2,
     });
 
-    const again = await verifyOtp({ member_id: flyer.member_id, code });
+    const again = await verifyOtp({ member_id: flyer.member_id, challenge, code });
     expect(again.status).toBe(401);
     expect(again.body).toEqual({ status: false, message: 'Invalid or expired code' });
 
-    await t.request().post('/api/auth/login').send({ username: flyer.email, password: PASSWORD });
-    const second = await codeFromLatestEmail(flyer.email);
-    const web = await verifyOtp({ member_id: flyer.member_id, code: second.code });
+    const second = await loginForCode(flyer, flyer.email);
+    const web = await verifyOtp({ member_id: flyer.member_id, ...second });
     expect(web.status).toBe(200);
     expect(web.headers.token).toEqual(expect.any(String));
     expect(web.body.token).toBeUndefined();
@@ -94,46 +108,82 @@ describe('POST /api/auth/login for members who are not admins', () => {
   it('refuses a code after 10 minutes', async () => {
     const flyer = await newFlyer();
     t.setNow(T0);
-    await t.request().post('/api/auth/login').send({ username: flyer.username, password: PASSWORD });
-    const { code } = await codeFromLatestEmail(flyer.email);
+    const { challenge, code } = await loginForCode(flyer);
     t.setNow(at(600));
-    const res = await verifyOtp({ member_id: flyer.member_id, code });
+    const res = await verifyOtp({ member_id: flyer.member_id, challenge, code });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ status: false, message: 'Invalid or expired code' });
   });
 
-  it('accepts only the latest code when the member logs in twice', async () => {
+  it('accepts only the latest code and challenge when the member logs in twice', async () => {
     const flyer = await newFlyer();
     t.setNow(T0);
-    await t.request().post('/api/auth/login').send({ username: flyer.username, password: PASSWORD });
-    await t.request().post('/api/auth/login').send({ username: flyer.username, password: PASSWORD });
-    const second = await codeFromLatestEmail(flyer.email);
+    const first = await loginForCode(flyer);
+    const second = await loginForCode(flyer);
     const rows = await selectRows<RowDataPacket>(t.pool, 'SELECT used_at FROM email_otps WHERE member_id = ? ORDER BY email_otp_id', [flyer.member_id]);
     expect(rows.map((row) => row.used_at)).toEqual([T0, null]);
-    expect((await verifyOtp({ member_id: flyer.member_id, code: second.code })).status).toBe(200);
+    expect((await verifyOtp({ member_id: flyer.member_id, challenge: first.challenge, code: second.code })).status).toBe(401);
+    expect((await verifyOtp({ member_id: flyer.member_id, ...second })).status).toBe(200);
   });
 
-  it('answers 401 when the username does not belong to member_id', async () => {
+  it('answers 401 when the username or the member_id does not belong to the challenge', async () => {
     const flyer = await newFlyer();
     const other = await newFlyer();
     t.setNow(T0);
-    await t.request().post('/api/auth/login').send({ username: flyer.username, password: PASSWORD });
-    const { code } = await codeFromLatestEmail(flyer.email);
-    const res = await verifyOtp({ username: other.username, member_id: flyer.member_id, code });
-    expect(res.status).toBe(401);
-    expect((await verifyOtp({ username: flyer.username, member_id: flyer.member_id, code })).status).toBe(200);
+    const { challenge, code } = await loginForCode(flyer);
+    expect((await verifyOtp({ username: other.username, member_id: flyer.member_id, challenge, code })).status).toBe(401);
+    expect((await verifyOtp({ member_id: other.member_id, challenge, code })).status).toBe(401);
+    expect((await verifyOtp({ username: flyer.username, member_id: flyer.member_id, challenge, code })).status).toBe(200);
   });
 
-  it('locks after 5 wrong codes (429)', async () => {
+  // Attack (security review): verify-otp needed only a member_id, so anyone could lock any member's
+  // sign-in with five wrong codes, and the answers told which member ids exist.
+  it('without the challenge from login, answers every member id alike and locks nobody out', async () => {
     const flyer = await newFlyer();
     t.setNow(T0);
-    await t.request().post('/api/auth/login').send({ username: flyer.username, password: PASSWORD });
-    const { code } = await codeFromLatestEmail(flyer.email);
-    const wrong = code === '000000' ? '111111' : '000000';
-    for (let attempt = 0; attempt < 5; attempt++) expect((await verifyOtp({ member_id: flyer.member_id, code: wrong })).status).toBe(401);
-    const locked = await verifyOtp({ member_id: flyer.member_id, code });
-    expect(locked.status).toBe(429);
-    expect(locked.body).toEqual({ status: false, message: 'Too many wrong codes: try again in 15 minutes', retryAfterSeconds: 900 });
+    const answers = [];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      for (const memberId of [flyer.member_id, 999_999_999]) {
+        const res = await verifyOtp({ member_id: memberId, challenge: madeUpChallenge(), code: String(100_000 + attempt) });
+        answers.push({ status: res.status, body: res.body });
+      }
+    }
+    expect(new Set(answers.map((answer) => JSON.stringify(answer)))).toEqual(new Set([JSON.stringify({ status: 401, body: { status: false, message: 'Invalid or expired code' } })]));
+    expect(await selectRows(t.pool, 'SELECT * FROM auth_attempts WHERE member_id = ?', [flyer.member_id])).toHaveLength(0);
+
+    // the member signs in at once
+    const { challenge, code } = await loginForCode(flyer);
+    expect((await verifyOtp({ member_id: flyer.member_id, challenge, code })).status).toBe(200);
+  });
+
+  it('uses the code up after 5 wrong ones, without locking the member: signing in again gives a working code at once', async () => {
+    const flyer = await newFlyer();
+    t.setNow(T0);
+    const { challenge, code } = await loginForCode(flyer);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const res = await verifyOtp({ member_id: flyer.member_id, challenge, code: otherCode(code) });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ status: false, message: 'Invalid or expired code' });
+    }
+    expect((await verifyOtp({ member_id: flyer.member_id, challenge, code })).status).toBe(401);
+    const [used] = await selectRows<RowDataPacket>(t.pool, 'SELECT failed_attempts, used_at FROM email_otps WHERE member_id = ?', [flyer.member_id]);
+    expect(used).toEqual({ failed_attempts: 5, used_at: T0 });
+
+    const fresh = await loginForCode(flyer);
+    expect((await verifyOtp({ member_id: flyer.member_id, ...fresh })).status).toBe(200);
+  });
+
+  it('audits wrong codes and the sign-in with the client address', async () => {
+    const flyer = await newFlyer();
+    t.setNow(T0);
+    const { challenge, code } = await loginForCode(flyer);
+    await verifyOtp({ member_id: flyer.member_id, challenge, code: otherCode(code) });
+    await verifyOtp({ member_id: flyer.member_id, challenge, code });
+    const trail = await selectRows<RowDataPacket>(t.pool, 'SELECT event, client_address, detail, created_at FROM sign_in_audit WHERE member_id = ? ORDER BY sign_in_audit_id', [flyer.member_id]);
+    expect(trail).toEqual([
+      { event: 'code-failed', client_address: '127.0.0.1', detail: 'e-mailed code', created_at: T0 },
+      { event: 'signed-in', client_address: '127.0.0.1', detail: 'e-mailed code', created_at: T0 },
+    ]);
   });
 
   it('sends a member who turned TOTP on to TOTP instead of e-mail', async () => {
@@ -147,11 +197,14 @@ describe('POST /api/auth/login for members who are not admins', () => {
     expect(await selectRows(t.pool, 'SELECT * FROM outbox_messages WHERE to_address = ?', [flyer.email])).toHaveLength(0);
   });
 
-  it('answers 422 for missing fields and a code that is not 6 digits', async () => {
+  it('answers 422 for missing fields, a malformed challenge and a code that is not 6 digits', async () => {
     const missing = await verifyOtp({});
     expect(missing.status).toBe(422);
-    expect(missing.body).toEqual({ status: false, message: 'Missing required fields: member_id, code' });
-    const bad = await verifyOtp({ member_id: 1, code: '12ab' });
+    expect(missing.body).toEqual({ status: false, message: 'Missing required fields: member_id, challenge, code' });
+    const badChallenge = await verifyOtp({ member_id: 1, challenge: 'abc', code: '123456' });
+    expect(badChallenge.status).toBe(422);
+    expect(badChallenge.body).toEqual({ status: false, message: 'challenge must be the challenge from the login answer' });
+    const bad = await verifyOtp({ member_id: 1, challenge: madeUpChallenge(), code: '12ab' });
     expect(bad.status).toBe(422);
     expect(bad.body).toEqual({ status: false, message: 'code must be the 6-digit code from the e-mail' });
   });
@@ -164,7 +217,7 @@ describe('admins have no e-mail fallback', () => {
     const login = await t.request().post('/api/auth/login').send({ username, password: PASSWORD });
     expect(login.body).toEqual({ status: true, requiresTotpSetup: true, member_id: admin.member_id });
     expect(await selectRows(t.pool, 'SELECT * FROM outbox_messages WHERE to_address = ?', [admin.email])).toHaveLength(0);
-    const res = await verifyOtp({ member_id: admin.member_id, code: '123456' });
+    const res = await verifyOtp({ member_id: admin.member_id, challenge: madeUpChallenge(), code: '123456' });
     expect(res.status).toBe(401);
   });
 });

@@ -26,6 +26,6 @@ describe('GET /api/openapi.json', () => {
     expect(Object.keys(res.body.paths['/api/external/fuse-metrix/op'])).toEqual(['post', 'get', 'put']);
     expect(res.body.components.securitySchemes.adminToken).toMatchObject({ type: 'apiKey', in: 'header', name: 'token' });
     expect(res.body.components.schemas.TotpCodeRequest.required).toEqual(['username', 'password', 'member_id', 'code']);
-    expect(res.body.components.schemas.EmailOtpRequest.required).toEqual(['member_id', 'code']);
+    expect(res.body.components.schemas.EmailOtpRequest.required).toEqual(['member_id', 'challenge', 'code']);
   });
 });

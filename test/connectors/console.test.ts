@@ -189,7 +189,7 @@ describe('POST /op/:id/rotate-secret', () => {
 
     const later = at(3600 + 24 * 3600);
     t.setNow(later);
-    const freshToken = signAccessToken(t.config, { memberId: admin.memberId, roleId: 1 }, later);
+    const freshToken = signAccessToken(t.config, { memberId: admin.memberId, roleId: 1, tokenVersion: 0 }, later);
     const res = await t.request().get(`${OP}/${connector.id}`).set('token', freshToken);
     expect(res.body.data).toEqual({ id: connector.id, email: connector.email, clientId: connector.clientId, secret: second.body.data.secret, created_by: 1, created_at: expect.any(Number), ...ALL_ACCESS });
   });
@@ -217,9 +217,13 @@ describe('access', () => {
     const password = 'Flyer-password-2026';
     const username = unique('flyer');
     const flyer = await createMember(t.pool, t.config.PIN_PEPPER, { username, password_hash: await hashPassword(password) });
-    await t.request().post('/api/auth/login').send({ username, password });
+    const login = await t.request().post('/api/auth/login').send({ username, password });
     const [mail] = await selectRows<RowDataPacket>(t.pool, 'SELECT text_body FROM outbox_messages WHERE to_address = ? ORDER BY outbox_message_id DESC', [flyer.email]);
-    const signedIn = await t.request().post('/api/auth/verify-otp').set('platform', 'ios').send({ member_id: flyer.member_id, code: /(\d{6})/.exec(mail.text_body)![1] });
+    const signedIn = await t
+      .request()
+      .post('/api/auth/verify-otp')
+      .set('platform', 'ios')
+      .send({ member_id: flyer.member_id, challenge: login.body.challenge, code: /(\d{6})/.exec(mail.text_body)![1] });
     const flyerToken = signedIn.body.token as string;
 
     for (const [method, path] of routes) {

@@ -11,8 +11,9 @@ import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher';
 
 /**
  * Two API processes on one database, requests alternating between them, as behind any load
- * balancer: every rule that needs state (duplicate bookings, PIN lockout, TOTP replay, one-time
- * links, sending each e-mail once) holds across the two, because the state is in the database.
+ * balancer: every rule that needs state (duplicate bookings, PIN lockout, TOTP replay, token
+ * revocation, one-time links, sending each e-mail once) holds across the two, because the state is in
+ * the database.
  */
 
 const PIN_PEPPER = 'fault-test-pin-pepper-0123456789';
@@ -106,6 +107,22 @@ describe('two API processes on one database, requests alternating', () => {
     expect(typeof accepted.body.token).toBe('string');
     const replayed = await postJson(b, '/api/auth/verify-totp', credentials, { platform: 'ios' });
     expect(replayed).toEqual({ status: 401, body: { status: false, message: REPLAYED_TOTP_CODE } });
+  });
+
+  it('revokes on both processes the tokens signed out on one', async () => {
+    const username = unique('admin');
+    const password = 'Correct-Horse-42-battery';
+    const memberId = await createAdmin(pool, { username, password, email: `${username}@iba.example` });
+    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    await pool.query('UPDATE members SET totp_secret = ?, totp_enabled = TRUE WHERE member_id = ?', [secret, memberId]);
+    const code = await generate({ secret, epoch: Math.floor(Date.now() / 1000) });
+    const signedIn = await postJson(a, '/api/auth/verify-totp', { username, password, member_id: memberId, code }, { platform: 'ios' });
+    const token = String(signedIn.body.token);
+    const listOn = (api: ApiProcess) => fetch(`${api.url}/api/external/fuse-metrix/op/`, { headers: { token } }).then((response) => response.status);
+    expect(await listOn(b)).toBe(200);
+    expect((await postJson(a, '/api/auth/sign-out-everywhere', {}, { token })).status).toBe(200);
+    expect(await listOn(b)).toBe(401);
+    expect(await listOn(a)).toBe(401);
   });
 
   it('uses a flight-time link once, whichever process opens and submits it', async () => {

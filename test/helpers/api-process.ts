@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { GENEROUS_LIMITS } from './limits';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -30,9 +31,9 @@ export interface ApiProcess {
   kill: () => Promise<void>;
 }
 
-/** Test environment for an API child process; pass the database and whatever the test needs on top. */
+/** Test environment for an API child process (generous per-address limits, see GENEROUS_LIMITS); pass the database and whatever the test needs on top. */
 export function apiEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', APP_BASE_URL: 'http://localhost:3000', ...extra };
+  return { NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', APP_BASE_URL: 'http://localhost:3000', ...GENEROUS_LIMITS, ...extra };
 }
 
 /**

@@ -6,6 +6,9 @@ import type { Clock } from '../../src/clock';
 import { type Config, loadConfig } from '../../src/config';
 import { createPool, type Pool } from '../../src/db/pool';
 import { prepareTestDatabase, testDatabaseUrl } from './database';
+import { GENEROUS_LIMITS } from './limits';
+
+export { GENEROUS_LIMITS };
 
 export interface TestContext {
   config: Config;
@@ -18,13 +21,14 @@ export interface TestContext {
   close: () => Promise<void>;
 }
 
-/** Test configuration: real defaults, the worker's database, no SMTP unless a test gives one. */
+/** Test configuration: real defaults but generous per-address limits, the worker's database, no SMTP unless a test gives one. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: testDatabaseUrl(),
     LOG_LEVEL: 'silent',
     APP_BASE_URL: 'http://localhost:3000',
+    ...GENEROUS_LIMITS,
     ...overrides,
   });
 }

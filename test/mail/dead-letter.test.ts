@@ -62,7 +62,11 @@ async function workerPass(smtpUrl: string, limits: { maxAttempts?: number; maxAg
 const row = async (id: number) =>
   (await selectRows<RowDataPacket>(t.pool, 'SELECT attempts, last_error, failed_at, sent_at, requeued_at, next_attempt_at, text_body FROM outbox_messages WHERE outbox_message_id = ?', [id]))[0];
 
-const asAdmin = (request: ReturnType<ReturnType<TestContext['request']>['get']>) => request.set('token', admin.token);
+/** The admin's token, issued at the app clock's "now" (the tests move the clock; a token is only valid from when it was issued). */
+async function asAdmin(request: ReturnType<ReturnType<TestContext['request']>['get']>) {
+  const [row] = await selectRows<RowDataPacket>(t.pool, 'SELECT token_version FROM members WHERE member_id = ?', [admin.memberId]);
+  return request.set('token', signAccessToken(t.config, { memberId: admin.memberId, roleId: 1, tokenVersion: Number(row.token_version) }, t.now()));
+}
 
 describe('parking undeliverable e-mails', () => {
   it('parks a message after MAIL_MAX_ATTEMPTS failed attempts, with its last error and body, and never claims it again', async () => {
@@ -161,7 +165,7 @@ describe('GET /api/external/fuse-metrix/op/outbox/failed', () => {
     expect(none.status).toBe(401);
     expect(none.body.status).toBe(false);
     const member = await createMember(t.pool, t.config.PIN_PEPPER);
-    const flyerToken = signAccessToken(t.config, { memberId: member.member_id, roleId: 2 }, new Date());
+    const flyerToken = signAccessToken(t.config, { memberId: member.member_id, roleId: 2, tokenVersion: 0 }, new Date());
     const flyer = await t.request().get(FAILED).set('token', flyerToken);
     expect(flyer.status).toBe(403);
     expect(await selectRows(t.pool, 'SELECT * FROM admin_audit')).toEqual([]);

@@ -26,6 +26,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 beforeEach(() => t.setNow(T0));
 
+/** A JWT for an admin (role 1) who exists, as verify-totp would issue it. */
+async function adminToken(): Promise<string> {
+  const admin = await createMember(t.pool, t.config.PIN_PEPPER, { role_id: 1 });
+  return signAccessToken(t.config, { memberId: admin.member_id, roleId: 1, tokenVersion: 0 }, T0);
+}
+
 async function accessTokenFor(connector: CreatedConnector, context: TestContext = t): Promise<string> {
   const res = await context.request().post(TOKEN_PATH).type('form').send({ grant_type: 'client_credentials', client_id: connector.clientId, client_secret: connector.secret });
   expect(res.status).toBe(200);
@@ -110,8 +116,7 @@ describe('an access token on the partner routes', () => {
     const connector = await createConnector(t.pool);
     const token = await accessTokenFor(connector);
     expect((await getMember(token)).status).toBe(200);
-    const admin = signAccessToken(t.config, { memberId: 1, roleId: 1 }, T0);
-    expect((await change(connector).set('token', admin)).status).toBe(200);
+    expect((await change(connector).set('token', await adminToken())).status).toBe(200);
     expectRefused(await getMember(token), 'Invalid access token');
   });
 
@@ -127,8 +132,7 @@ describe('an access token on the partner routes', () => {
     const token = await accessTokenFor(await createConnector(t.pool));
     const console = await t.request().get(`${OP}/`).set('Authorization', `Bearer ${token}`);
     expect(console.status).toBe(401);
-    const admin = signAccessToken(t.config, { memberId: 1, roleId: 1 }, T0);
-    expectRefused(await getMember(admin), 'Invalid access token');
+    expectRefused(await getMember(await adminToken()), 'Invalid access token');
   });
 
   it('is judged as a legacy token when a client-id header comes with it', async () => {
