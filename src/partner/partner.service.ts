@@ -1,7 +1,8 @@
 import { fromUnixSeconds } from '../clock';
 import type { Config } from '../config';
 import { isDuplicateKeyError } from '../db/errors';
-import { type Pool, withTransaction } from '../db/pool';
+import type { Pool } from '../db/pool';
+import { retryOnConflict, withRetriedTransaction } from '../db/retry';
 import { tooManyRequests, unprocessable } from '../http/errors';
 import { lockMemberForLogbook, recordExternalBooking } from '../logbook/logbook.service';
 import { buildPartnerMemberView, type PartnerMemberView } from '../members/member-view';
@@ -35,11 +36,11 @@ type PinOutcome = { kind: 'valid' } | { kind: 'unknown-member' } | { kind: 'wron
 export async function validateMemberPin(pool: Pool, pinPepper: string, input: ValidatePinInput, now: Date): Promise<void> {
   // The common check-in (right PIN, no failures on record) is answered from one read with no
   // transaction: it has nothing to write, and the read waits for any guess being judged.
-  const state = await readPinCheckState(pool, input.member_id);
+  const state = await retryOnConflict(() => readPinCheckState(pool, input.member_id));
   if (!state) throw unprocessable(PARTNER_MESSAGES.memberNotFound);
   if (!state.hasFailures && pinMatches(input.member_pin, state.pinHash, pinPepper)) return;
 
-  const outcome = await withTransaction(pool, async (connection): Promise<PinOutcome> => {
+  const outcome = await withRetriedTransaction(pool, async (connection): Promise<PinOutcome> => {
     const member = await lockMember(connection, input.member_id);
     if (!member) return { kind: 'unknown-member' };
     const before = await pinAttempts.status(connection, member.memberId, now);
@@ -74,6 +75,7 @@ export async function getPartnerMember(pool: Pool, input: GetMemberInput, now: D
  * Stores a FuzeMetrix check-in and its logbook consequences (entry, currency, e-mail) in one
  * transaction. The member's row is locked first, so copies of one purchase queue behind each other in
  * one lock order; the unique key, not a read, turns every copy after the first into a duplicate.
+ * A copy that loses a Galera certification conflict is run again, and then meets the key too.
  */
 export async function createPartnerBooking(
   pool: Pool,
@@ -82,7 +84,7 @@ export async function createPartnerBooking(
   config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL'>,
   now: Date,
 ): Promise<void> {
-  await withTransaction(pool, async (connection) => {
+  await withRetriedTransaction(pool, async (connection) => {
     const member = await lockMemberForLogbook(connection, input.member_id);
     if (!member) throw unprocessable(PARTNER_MESSAGES.memberNotFound);
     const tunnel = await findTunnelByFuseMetrixId(connection, input.tunnel_id);

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool';
+import { retryStatementOnConflict } from '../db/retry';
 import { type AttemptKind, clearAttemptFailures, findAttemptCounter, recordAttemptFailure } from './auth-attempts.model';
 
 /** Guessing policy: after maxFailures wrong answers within window, the member is locked for lock. */
@@ -35,11 +36,11 @@ export class AttemptLimiter {
   recordFailure(db: Queryable, memberId: number, now: Date): Promise<void> {
     const windowStartedBefore = new Date(now.getTime() - this.policy.windowMs);
     const lockedUntil = new Date(now.getTime() + this.policy.lockMs);
-    return recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil);
+    return retryStatementOnConflict(db, () => recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil));
   }
 
   /** Call after a success; pass the status read before so a clean success writes nothing. */
   async recordSuccess(db: Queryable, memberId: number, before: AttemptStatus): Promise<void> {
-    if (before.hasFailures) await clearAttemptFailures(db, memberId, this.kind);
+    if (before.hasFailures) await retryStatementOnConflict(db, () => clearAttemptFailures(db, memberId, this.kind));
   }
 }
