@@ -177,7 +177,7 @@ backend galera-nodes
   external-check command $ROOT/scripts/cluster-check.sh
 EOF
     for n in "${NODES[@]}"; do
-      echo "  server node$n 127.0.0.1:$(mysql_port "$n") check inter 1s fall 2 rise 2"
+      echo "  server node$n 127.0.0.1:$(mysql_port "$n") check inter 1s fastinter 250ms fall 2 rise 2"
     done
     for first in "${NODES[@]}"; do
       # node $first takes every connection while it is Synced; the next one in turn takes over when it is not

@@ -27,7 +27,7 @@ export class AttemptLimiter {
   ) {}
 
   async status(db: Queryable, memberId: number, now: Date): Promise<AttemptStatus> {
-    const counter = await findAttemptCounter(db, memberId, this.kind);
+    const counter = await retryStatementOnConflict(db, () => findAttemptCounter(db, memberId, this.kind));
     if (!counter) return { lockedForSeconds: 0, hasFailures: false };
     const lockedForMs = counter.lockedUntil ? counter.lockedUntil.getTime() - now.getTime() : 0;
     return { lockedForSeconds: lockedForMs > 0 ? Math.ceil(lockedForMs / 1000) : 0, hasFailures: true };
