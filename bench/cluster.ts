@@ -4,7 +4,7 @@
  * on two different cluster nodes; then what a node failure costs two API processes under a steady
  * create-booking load (SIGKILL of one node, restart, rejoin).
  *
- *   npx tsx bench/cluster.ts [--duration=10] [--warmup=3] [--connections=20] [--reuse-data]
+ *   npx tsx bench/cluster.ts [--duration=10] [--warmup=3] [--connections=20] [--reuse-data] [--only=throughput|failure]
  *
  * Starts what it needs (scripts/db.sh start, scripts/cluster.sh up), builds the API and starts it as
  * `npm start` does. The data is the main bench's (bench/lib/generate-data.ts) in a database
@@ -35,6 +35,8 @@ const settings = {
   failureSeconds: Number(option('failure-seconds') ?? 30),
 };
 const reuseData = process.argv.includes('--reuse-data');
+/** --only=throughput or --only=failure runs one half. */
+const only = option('only');
 const DATABASE = 'iba_scale';
 const PIN_PEPPER = 'bench-scale-pin-pepper-0123456789';
 const log = (message: string) => process.stderr.write(`[bench:cluster] ${message}\n`);
@@ -128,6 +130,8 @@ interface Answer {
  * API's node) is killed and started again. Returns what the failure cost each API.
  */
 async function nodeFailure(apis: ServerProcess[]) {
+  // past every purchase id the throughput runs used
+  purchaseIds += 10_000_000;
   const answers: Answer[] = [];
   let stop = false;
   const started = Date.now();
@@ -176,7 +180,9 @@ async function nodeFailure(apis: ServerProcess[]) {
       requests: mine.length,
       ok: successes.length,
       unavailable503: mine.filter((a) => a.status === 503).length,
-      other: mine.filter((a) => a.status !== 200 && a.status !== 503).length,
+      other: Object.fromEntries(
+        [...new Set(mine.filter((a) => a.status !== 200 && a.status !== 503).map((a) => a.status))].map((status) => [status || 'no answer', mine.filter((a) => a.status === status).length]),
+      ),
       longestGapWithoutSuccessMs: longestGapMs,
       bookingsPerSecondBefore: rate(0, killedAt),
       bookingsPerSecondWhileDown: rate(killedAt, syncedAt),
@@ -196,24 +202,33 @@ async function main(): Promise<void> {
   const smtp = await startSmtpSink();
 
   const rows = [];
-  let apis = [await startApi(single, smtp.url)];
-  rows.push(...(await measure('one API, single server', apis)));
-  await Promise.all(apis.map((api) => api.stop()));
-
-  apis = [await startApi(withDatabase(urls.HAPROXY_NODE1_FIRST_URL, DATABASE), smtp.url)];
-  rows.push(...(await measure('one API, cluster via HAProxy', apis)));
-  await Promise.all(apis.map((api) => api.stop()));
-
-  apis = await Promise.all([1, 2].map((n) => startApi(withDatabase(urls[`HAPROXY_NODE${n}_FIRST_URL`], DATABASE), smtp.url)));
-  rows.push(...(await measure('two APIs, nodes 1 and 2 via HAProxy', apis)));
-  log('node failure under a steady create-booking load');
-  const failure = await nodeFailure(apis);
+  if (only !== 'failure') {
+    const apis = [await startApi(single, smtp.url)];
+    rows.push(...(await measure('one API, single server', apis)));
+    await Promise.all(apis.map((api) => api.stop()));
+    const apiOnCluster = [await startApi(withDatabase(urls.HAPROXY_NODE1_FIRST_URL, DATABASE), smtp.url)];
+    rows.push(...(await measure('one API, cluster via HAProxy', apiOnCluster)));
+    await Promise.all(apiOnCluster.map((api) => api.stop()));
+  }
+  const apis = await Promise.all([1, 2].map((n) => startApi(withDatabase(urls[`HAPROXY_NODE${n}_FIRST_URL`], DATABASE), smtp.url)));
+  if (only !== 'failure') rows.push(...(await measure('two APIs, nodes 1 and 2 via HAProxy', apis)));
+  let failure = null;
+  if (only !== 'throughput') {
+    log('node failure under a steady create-booking load');
+    failure = await nodeFailure(apis).catch((error: unknown) => {
+      log(`API output:\n${apis.map((api) => api.output()).join('\n')}`);
+      throw error;
+    });
+    if (failure.perApi.some((api) => Object.keys(api.other).length > 0)) log(`API output:\n${apis.map((api) => api.output()).join('\n')}`);
+  }
   await Promise.all(apis.map((api) => api.stop()));
   await smtp.close();
 
-  console.table(rows);
-  console.log(`node 2 killed at ${failure.killedAtMs} ms, restarted at ${failure.restartAtMs} ms, Synced again at ${failure.syncedAtMs} ms`);
-  console.table(failure.perApi);
+  if (rows.length) console.table(rows);
+  if (failure) {
+    console.log(`node 2 killed at ${failure.killedAtMs} ms, restarted at ${failure.restartAtMs} ms, Synced again at ${failure.syncedAtMs} ms`);
+    console.table(failure.perApi);
+  }
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
@@ -222,7 +237,7 @@ async function main(): Promise<void> {
     nodeFailure: failure,
   };
   fs.mkdirSync(path.join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
-  fs.writeFileSync(path.join(PROJECT_ROOT, 'bench', 'results', 'cluster.json'), `${JSON.stringify(report, null, 2)}\n`);
+  if (!only) fs.writeFileSync(path.join(PROJECT_ROOT, 'bench', 'results', 'cluster.json'), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 main()
