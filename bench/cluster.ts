@@ -173,7 +173,10 @@ async function nodeFailure(apis: ServerProcess[]) {
     const mine = answers.filter((a) => a.api === api);
     const successes = mine.filter((a) => a.status === 200).map((a) => a.at);
     let longestGapMs = 0;
-    for (let i = 1; i < successes.length; i++) longestGapMs = Math.max(longestGapMs, successes[i] - successes[i - 1]);
+    let gapEndsAtMs = 0;
+    for (let i = 1; i < successes.length; i++) {
+      if (successes[i] - successes[i - 1] > longestGapMs) [longestGapMs, gapEndsAtMs] = [successes[i] - successes[i - 1], successes[i]];
+    }
     const rate = (from: number, to: number) => Math.round((mine.filter((a) => a.status === 200 && a.at >= from && a.at < to).length * 1000) / Math.max(1, to - from));
     return {
       api: api === 0 ? 'API on node 1' : 'API on node 2 (killed)',
@@ -184,12 +187,18 @@ async function nodeFailure(apis: ServerProcess[]) {
         [...new Set(mine.filter((a) => a.status !== 200 && a.status !== 503).map((a) => a.status))].map((status) => [status || 'no answer', mine.filter((a) => a.status === status).length]),
       ),
       longestGapWithoutSuccessMs: longestGapMs,
+      gapMs: `${gapEndsAtMs - longestGapMs}-${gapEndsAtMs}`,
       bookingsPerSecondBefore: rate(0, killedAt),
       bookingsPerSecondWhileDown: rate(killedAt, syncedAt),
       bookingsPerSecondAfter: rate(syncedAt, settings.failureSeconds * 1000),
     };
   });
-  return { killedAtMs: killedAt, restartAtMs: restartAt, syncedAtMs: syncedAt, restartToSyncedMs: syncedAt - restartAt, perApi };
+  // bookings answered 200 in each second of the run, per API
+  const seconds = Math.ceil(settings.failureSeconds);
+  const timeline = [0, 1].map((api) =>
+    Array.from({ length: seconds }, (_, second) => answers.filter((a) => a.api === api && a.status === 200 && Math.floor(a.at / 1000) === second).length).join(' '),
+  );
+  return { killedAtMs: killedAt, restartAtMs: restartAt, syncedAtMs: syncedAt, restartToSyncedMs: syncedAt - restartAt, perApi, timeline };
 }
 
 async function main(): Promise<void> {
@@ -228,6 +237,7 @@ async function main(): Promise<void> {
   if (failure) {
     console.log(`node 2 killed at ${failure.killedAtMs} ms, restarted at ${failure.restartAtMs} ms, Synced again at ${failure.syncedAtMs} ms`);
     console.table(failure.perApi);
+    console.log(`bookings answered per second:\n  node 1 API: ${failure.timeline[0]}\n  node 2 API: ${failure.timeline[1]}`);
   }
   const report = {
     date: new Date().toISOString(),

@@ -20,7 +20,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLUSTER_DIR="$ROOT/.data/cluster"
 RUN_DIR="$CLUSTER_DIR/run"
 LOG_DIR="$CLUSTER_DIR/logs"
-PORT_BASE="${IBA_CLUSTER_PORT_BASE:-$((36000 + ($(printf '%s' "$ROOT" | cksum | cut -d' ' -f1) % 150) * 20))}"
+# below Linux's ephemeral range (32768+): a node binds its IST and SST ports again at every rejoin, and
+# one that an outgoing connection happens to hold (even in TIME-WAIT) would make the rejoin fail
+PORT_BASE="${IBA_CLUSTER_PORT_BASE:-$((20000 + ($(printf '%s' "$ROOT" | cksum | cut -d' ' -f1) % 600) * 20))}"
 NODES=(1 2 3)
 DB_USER=iba
 DB_PASSWORD=iba
