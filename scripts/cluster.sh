@@ -86,7 +86,8 @@ install_missing() {
 client() {
   local node="$1"
   shift
-  "$(find_command mariadb mysql)" --no-defaults --protocol=socket --socket="$(node_socket "$node")" -uroot "$@"
+  # mariadb-install-db gives root and its --user passwordless access over the socket
+  "$(find_command mariadb mysql)" --no-defaults --protocol=socket --socket="$(node_socket "$node")" -u"$(id -un)" "$@"
 }
 
 node_pid() {
