@@ -8,6 +8,7 @@
  */
 import autocannon from 'autocannon';
 import { signBody } from '../src/connectors/hmac';
+import { signTimestamped } from '../src/partner/timestamped-signature';
 import { generateSync } from 'otplib';
 import {
   ADMIN_MEMBER_ID_BASE,
@@ -21,7 +22,7 @@ import {
   totpSecretFor,
 } from './lib/bench-data';
 
-export type BodyKind = 'validate-pin' | 'get-member' | 'create-booking' | 'verify-totp';
+export type BodyKind = 'validate-pin' | 'validate-pin:timestamped' | 'validate-pin:oauth' | 'get-member' | 'create-booking' | 'verify-totp';
 
 export interface TargetSpec {
   name: string;
@@ -61,7 +62,28 @@ type Built = { body: string; headers: Record<string, string> };
 
 const randomMember = () => 1 + Math.floor(Math.random() * MEMBER_COUNT);
 
-function bodyBuilder(target: TargetSpec): () => Built {
+/**
+ * Members in turn from a random start: a timestamped signature covers body and second, so the same
+ * member twice in one second would be (rightly) refused as a replay; check-ins are spread like that too.
+ */
+function memberSequence(): () => number {
+  let next = Math.floor(Math.random() * MEMBER_COUNT);
+  return () => 1 + (next++ % MEMBER_COUNT);
+}
+
+/** An access token for the bench connector from the API's own token endpoint (valid 5 minutes, longer than a target's run). */
+async function accessToken(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: BENCH_CONNECTOR.clientId, client_secret: BENCH_CONNECTOR.secret }),
+  });
+  const answer = (await response.json()) as { access_token?: string };
+  if (!answer.access_token) throw new Error(`no access token from ${baseUrl}: ${JSON.stringify(answer)}`);
+  return answer.access_token;
+}
+
+async function bodyBuilder(target: TargetSpec): Promise<() => Built> {
   let purchaseId = target.purchaseIdStart;
   let admin = target.adminStart;
   const signed = (payload: object): Built => {
@@ -77,6 +99,26 @@ function bodyBuilder(target: TargetSpec): () => Built {
         const memberId = randomMember();
         return signed({ member_id: memberId, member_pin: pinFor(memberId) });
       };
+    case 'validate-pin:timestamped': {
+      const nextMember = memberSequence();
+      return () => {
+        const memberId = nextMember();
+        const payload = { member_id: memberId, member_pin: pinFor(memberId) };
+        const ts = String(Math.floor(Date.now() / 1000));
+        const signature = signTimestamped(BENCH_CONNECTOR.secret, { body: payload, query: {}, url: target.path, ts });
+        return {
+          body: JSON.stringify(payload),
+          headers: { 'content-type': 'application/json', 'x-api-key': BENCH_CONNECTOR.clientId, 'x-timestamp': ts, 'x-signature': signature },
+        };
+      };
+    }
+    case 'validate-pin:oauth': {
+      const authorization = `Bearer ${await accessToken(target.url)}`;
+      return () => {
+        const memberId = randomMember();
+        return { body: JSON.stringify({ member_id: memberId, member_pin: pinFor(memberId) }), headers: { 'content-type': 'application/json', authorization } };
+      };
+    }
     case 'get-member':
       return () => signed({ member_id: randomMember() });
     case 'create-booking':
@@ -155,7 +197,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.env.BENCH_SPEC ?? '') as LoadSpec;
-  const builders = spec.targets.map(bodyBuilder);
+  const builders = await Promise.all(spec.targets.map(bodyBuilder));
   const tallies: Tally[] = spec.targets.map(() => ({ latencies: [], seconds: 0, errors: 0, timeouts: 0, non2xx: 0, statusCodes: {}, cpuMicros: 0 }));
   if (spec.warmupSeconds > 0) {
     for (const [i, target] of spec.targets.entries()) await run(target, spec.connections, spec.warmupSeconds, builders[i]);

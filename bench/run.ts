@@ -34,6 +34,9 @@ interface EndpointDef {
 
 const ENDPOINTS: EndpointDef[] = [
   { name: 'validate-pin', path: '/api/external/fuse-metrix/validate-pin', ceiling: 'hmac-pk', partner: true },
+  // the same check-in signed the two other ways: the price of the replay store and of the fresh connector read
+  { name: 'validate-pin:timestamped', path: '/api/external/fuse-metrix/validate-pin', ceiling: 'hmac-pk', partner: true },
+  { name: 'validate-pin:oauth', path: '/api/external/fuse-metrix/validate-pin', ceiling: 'hmac-pk', partner: true },
   { name: 'get-member', path: '/api/external/fuse-metrix/get-member', ceiling: 'hmac-pk', partner: true },
   { name: 'create-booking', path: '/api/external/fuse-metrix/create-booking', ceiling: 'insert', partner: true },
   { name: 'verify-totp', path: '/api/auth/verify-totp', ceiling: 'json', partner: false },

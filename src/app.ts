@@ -13,6 +13,10 @@ import { errorHandler, notFoundHandler } from './http/error-handler';
 import { buildOpenApiDocument, type RouteDescriber } from './http/openapi';
 import { REQUEST_ID_HEADER, requestLogging } from './http/request-logging';
 import type { Logger } from './logger';
+import { createDeadLetterRouter, describeDeadLetterRoutes } from './mail/dead-letter.routes';
+import { httpMetrics } from './metrics/http-metrics.middleware';
+import { createMetricsRouter, describeMetricsRoutes } from './metrics/metrics.routes';
+import { createOAuthRouter, describeOAuthRoutes } from './oauth/oauth.routes';
 import { describePartnerRoutes } from './partner/partner.openapi';
 import { createPartnerRouter } from './partner/partner.routes';
 
@@ -44,9 +48,13 @@ export function createApp(deps: AppDeps): Express {
     { router: createHealthRouter(deps.pool), describe: describeHealthRoutes },
     // the check-in hot path first: its routes are exact paths, so /op and the rest are unaffected
     { router: createPartnerRouter(deps), describe: describePartnerRoutes },
+    { router: createOAuthRouter(deps), describe: describeOAuthRoutes },
     { router: createAuthRouter(deps), describe: describeAuthRoutes },
+    // before the connector console, whose catch-all answers every other /op path with a 404
+    { router: createDeadLetterRouter(deps), describe: describeDeadLetterRoutes },
     { router: createConnectorsRouter(deps), describe: describeConnectorRoutes },
     { router: createFlightTimeRouter(deps), describe: describeFlightTimeRoutes },
+    { router: createMetricsRouter(deps), describe: describeMetricsRoutes },
   ];
 
   const app = express();
@@ -54,6 +62,7 @@ export function createApp(deps: AppDeps): Express {
   // no client revalidates API answers; Express would otherwise hash every response body for an ETag
   app.set('etag', false);
   app.locals.features = features;
+  app.use(httpMetrics);
   app.use(requestLogging(deps.logger));
   app.use(helmet());
   app.use(cors({ exposedHeaders: ['token', REQUEST_ID_HEADER] }));

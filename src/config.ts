@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -13,6 +14,28 @@ export const DEVELOPMENT_SECRETS = {
 } as const;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** "10.0.0.0/8, 127.0.0.1, ::1/128": addresses or address/prefix ranges, IPv4 or IPv6. */
+const addressRanges = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .refine((entries) => entries.every(isAddressRange), 'must be a comma-separated list of addresses or CIDR ranges, e.g. 10.0.0.0/8,127.0.0.1/32');
+
+function isAddressRange(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const optionalSecret = (minLength: number) =>
+  z
+    .string()
+    .min(minLength, `must be at least ${minLength} characters`)
+    .optional()
+    .or(z.literal('').transform(() => undefined));
 
 const mysqlUrl = z
   .string()
@@ -42,11 +65,26 @@ const envSchema = z
     MAIL_FROM: z.string().min(3).default('IBA Logbook <no-reply@tunnelflight.com>'),
     MAIL_OUTBOX_DIR: z.string().default(path.join(PROJECT_ROOT, '.data', 'outbox')),
     MAIL_POLL_INTERVAL_MS: positiveInt(1000),
+    MAIL_MAX_ATTEMPTS: positiveInt(200),
+    MAIL_MAX_AGE_HOURS: positiveInt(48),
     APP_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     FLYER_CURRENCY_DAYS: positiveInt(180),
     FLIGHT_TIME_LINK_TTL_DAYS: positiveInt(30),
     CONNECTOR_SECRET_OVERLAP_HOURS: positiveInt(24),
+    PARTNER_SIGNATURE_WINDOW_SECONDS: positiveInt(300),
+    BOOKING_MAX_PAST_DAYS: positiveInt(7),
+    BOOKING_MAX_FUTURE_DAYS: positiveInt(1),
+    OAUTH_ACCESS_TOKEN_TTL_SECONDS: positiveInt(300),
+    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     TOTP_ISSUER: z.string().min(1).default('IBA'),
+    METRICS_TOKEN: optionalSecret(32),
+    METRICS_ALLOW_CIDRS: addressRanges,
+    RETENTION_INTERVAL_MINUTES: positiveInt(60),
+    RETENTION_SENT_MAIL_DAYS: positiveInt(30),
+    RETENTION_FAILED_MAIL_DAYS: positiveInt(30),
+    RETENTION_EXPIRED_LINK_DAYS: positiveInt(30),
+    RETENTION_EMAIL_CODE_HOURS: positiveInt(24),
+    RETENTION_ATTEMPT_COUNTER_HOURS: positiveInt(24),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {

@@ -7,8 +7,9 @@ import { createPool, type Pool } from './db/pool';
 import { createLogger } from './logger';
 import { OutboxWorker } from './mail/outbox-worker';
 import { createMailTransport } from './mail/transport';
+import { RetentionJob } from './retention/retention-job';
 
-/** Entry point: config, pool, outbox worker, listen, graceful shutdown. */
+/** Entry point: config, pool, outbox worker, retention job, listen, graceful shutdown. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
@@ -17,11 +18,21 @@ async function main(): Promise<void> {
 
   const app = createApp({ config, pool, logger, clock: systemClock });
   const transport = createMailTransport(config, logger);
-  const outboxWorker = new OutboxWorker({ pool, transport, logger, clock: systemClock, pollIntervalMs: config.MAIL_POLL_INTERVAL_MS });
+  const outboxWorker = new OutboxWorker({
+    pool,
+    transport,
+    logger,
+    clock: systemClock,
+    pollIntervalMs: config.MAIL_POLL_INTERVAL_MS,
+    maxAttempts: config.MAIL_MAX_ATTEMPTS,
+    maxAgeMs: config.MAIL_MAX_AGE_HOURS * 3_600_000,
+  });
+  const retentionJob = new RetentionJob({ pool, config, logger, clock: systemClock });
   const server = app.listen(config.PORT, () => {
     const { port } = server.address() as AddressInfo;
     logger.info({ port, baseUrl: config.APP_BASE_URL }, `IBA API listening on port ${port}`);
     outboxWorker.start();
+    retentionJob.start();
   });
   server.keepAliveTimeout = 65_000;
 
@@ -31,7 +42,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     stopServer(server)
-      .then(() => outboxWorker.stop())
+      .then(() => Promise.all([outboxWorker.stop(), retentionJob.stop()]))
       .then(() => transport.close())
       .then(() => pool.end())
       .then(() => {

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool';
 
-export type ConnectorAuditAction = 'create' | 'list' | 'read' | 'update' | 'delete' | 'generate-token' | 'rotate-secret';
+export type ConnectorAuditAction = 'create' | 'list' | 'read' | 'update' | 'delete' | 'generate-token' | 'rotate-secret' | 'update-access';
 
 export interface ConnectorAuditEntry {
   actorMemberId: number;

@@ -12,6 +12,8 @@ export function connectorView(connector: Connector, now: Date) {
     secret: connector.secret,
     created_by: connector.createdBy,
     created_at: connector.createdAt,
+    auth_methods: connector.authMethods,
+    scopes: connector.scopes,
     ...(overlapping ? { previous_secret: connector.previousSecret!, previous_secret_expires_at: connector.previousSecretExpiresAt! } : {}),
   };
 }

@@ -1,7 +1,8 @@
 import type { Queryable, ResultSetHeader, RowDataPacket } from '../db/pool';
+import { accessFromColumns, type ConnectorAccess, toSetColumn } from './connector-access';
 
 /** A FuzeMetrix connector credential, as the runbook's `fuse_metrix` table holds it. */
-export interface Connector {
+export interface Connector extends ConnectorAccess {
   id: number;
   email: string;
   clientId: string;
@@ -23,9 +24,11 @@ interface ConnectorRow extends RowDataPacket {
   created_at: number | string;
   previous_secret: string | null;
   previous_secret_expires_at: number | string | null;
+  auth_methods: string;
+  scopes: string;
 }
 
-const CONNECTOR_COLUMNS = 'id, email, clientId, secret, created_by, created_at, previous_secret, previous_secret_expires_at';
+const CONNECTOR_COLUMNS = 'id, email, clientId, secret, created_by, created_at, previous_secret, previous_secret_expires_at, auth_methods, scopes';
 
 function toConnector(row: ConnectorRow): Connector {
   return {
@@ -37,6 +40,7 @@ function toConnector(row: ConnectorRow): Connector {
     createdAt: Number(row.created_at),
     previousSecret: row.previous_secret,
     previousSecretExpiresAt: row.previous_secret_expires_at === null ? null : Number(row.previous_secret_expires_at),
+    ...accessFromColumns(row.auth_methods, row.scopes),
   };
 }
 
@@ -82,10 +86,23 @@ export async function deleteConnector(db: Queryable, id: number): Promise<boolea
   return result.affectedRows === 1;
 }
 
-/** Puts a new secret in place and keeps the current one as previous_secret until previousExpiresAt (Unix seconds). */
+/**
+ * Puts a new secret in place and keeps the current one as previous_secret until previousExpiresAt
+ * (Unix seconds). The credentials version moves on: access tokens issued before stop working.
+ */
 export async function rotateConnectorSecret(db: Queryable, id: number, newSecret: string, previousExpiresAt: number): Promise<void> {
   await db.execute(
-    'UPDATE fuse_metrix SET previous_secret = secret, previous_secret_expires_at = ?, secret = ? WHERE id = ?',
+    `UPDATE fuse_metrix SET previous_secret = secret, previous_secret_expires_at = ?, secret = ?, credentials_version = credentials_version + 1
+      WHERE id = ?`,
     [previousExpiresAt, newSecret, id],
   );
+}
+
+/** Sets the signing methods and scopes a connector may use; access tokens issued before stop working. */
+export async function updateConnectorAccess(db: Queryable, id: number, access: ConnectorAccess): Promise<void> {
+  await db.execute('UPDATE fuse_metrix SET auth_methods = ?, scopes = ?, credentials_version = credentials_version + 1 WHERE id = ?', [
+    toSetColumn(access.authMethods),
+    toSetColumn(access.scopes),
+    id,
+  ]);
 }

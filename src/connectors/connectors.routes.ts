@@ -10,6 +10,7 @@ import { jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/
 import { parseInput } from '../http/validate';
 import { connectorView } from './connector-view';
 import {
+  connectorAccessSchema,
   connectorIdField,
   connectorIdParamsSchema,
   connectorListSchema,
@@ -20,6 +21,7 @@ import {
   updateConnectorSchema,
 } from './connectors.schemas';
 import {
+  changeConnectorAccess,
   changeConnectorEmail,
   createConnector,
   generatePartnerToken,
@@ -106,6 +108,15 @@ export function createConnectorsRouter(deps: ConnectorRouterDeps): Router {
     res.json({ status: true, message: 'Secret rotated successfully', data: connectorView(connector, now) });
   });
 
+  router.put(`${OP}/:id/access`, admin, async (req, res) => {
+    const { id } = parseInput(connectorIdParamsSchema, req.params);
+    const { auth_methods: authMethods, scopes } = parseInput(connectorAccessSchema, req.body);
+    const now = deps.clock();
+    const connector = await changeConnectorAccess(deps.pool, actor(req), id, { authMethods, scopes }, now);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: true, message: 'Access updated successfully', data: connectorView(connector, now) });
+  });
+
   // anything else under /op is answered here, in the console's envelope, never by the partner router
   router.all(`${OP}{/*rest}`, (req) => {
     throw notFound(`Route not found: ${req.method} ${req.path}`);
@@ -190,6 +201,17 @@ export function describeConnectorRoutes(registry: OpenAPIRegistry): void {
     summary: 'Delete a connector (its bookings stay, without the connector)',
     request: { params: idParams },
     responses: { 200: { description: 'Deleted', ...jsonContent(statusMessageSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('id is not a positive integer') },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'put',
+    path: `${OP}/{id}/access`,
+    summary: 'Choose the signing methods a connector may use and the scopes it may hold (audited)',
+    description:
+      'All three methods and both scopes are on for a new connector (also for one inserted with the runbook SQL). ' +
+      "Retire the legacy check partner by partner by leaving `legacy-hmac` out. The connector's access tokens issued before the change stop working.",
+    request: { params: idParams, body: jsonContent(connectorAccessSchema) },
+    responses: { 200: { description: 'The connector with its new access', ...jsonContent(connectorResultSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('Invalid id, methods or scopes') },
   });
   registry.registerPath({
     ...base,

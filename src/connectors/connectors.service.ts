@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { unixSeconds } from '../clock';
 import { type Pool, withTransaction } from '../db/pool';
 import { notFound } from '../http/errors';
+import type { ConnectorAccess } from './connector-access';
 import { type ConnectorAuditAction, insertConnectorAudit } from './connector-audit.model';
 import { findConnectorByClientId } from './connector-lookup.model';
 import {
@@ -12,6 +13,7 @@ import {
   insertConnector,
   listConnectors,
   rotateConnectorSecret,
+  updateConnectorAccess,
   updateConnectorEmail,
 } from './connector.model';
 import { signBody } from './hmac';
@@ -108,6 +110,21 @@ export async function rotateSecret(pool: Pool, actor: Actor, id: number, overlap
     const previousExpiresAt = unixSeconds(now) + overlapHours * 3600;
     await rotateConnectorSecret(connection, id, newConnectorSecret(), previousExpiresAt);
     await audit(connection, actor, 'rotate-secret', id, `previous secret valid until ${new Date(previousExpiresAt * 1000).toISOString()}`, now);
+    return (await findConnectorById(connection, id))!;
+  });
+}
+
+/**
+ * Chooses which signing methods a connector may use and which scopes it may hold, so IBA can retire
+ * the legacy check partner by partner. Access tokens issued before the change stop working.
+ */
+export async function changeConnectorAccess(pool: Pool, actor: Actor, id: number, access: ConnectorAccess, now: Date): Promise<Connector> {
+  return withTransaction(pool, async (connection) => {
+    const connector = await findConnectorByIdForUpdate(connection, id);
+    if (!connector) throw notFound(CONNECTOR_NOT_FOUND);
+    await updateConnectorAccess(connection, id, access);
+    const describe = (a: ConnectorAccess) => `methods ${a.authMethods.join(' ') || '(none)'}; scopes ${a.scopes.join(' ') || '(none)'}`;
+    await audit(connection, actor, 'update-access', id, `${describe(connector)} -> ${describe(access)}`, now);
     return (await findConnectorById(connection, id))!;
   });
 }

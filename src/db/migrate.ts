@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -54,6 +55,16 @@ export async function migrate(databaseUrl: string): Promise<MigrationResult> {
   } finally {
     await connection.end();
   }
+}
+
+/** The highest migration number in migrations/ (NNN of NNN.do.*.sql): the schema version this code expects. */
+export function latestMigrationVersion(directory = MIGRATIONS_DIR): number {
+  const versions = fs
+    .readdirSync(directory)
+    .map((file) => /^(\d+)\.do\..+\.sql$/.exec(file)?.[1])
+    .filter((version): version is string => version !== undefined)
+    .map(Number);
+  return Math.max(0, ...versions);
 }
 
 async function waitForLease(connection: mysql.Connection, holder: string): Promise<void> {

@@ -63,3 +63,33 @@ export async function withTransaction<T>(pool: Pool, fn: (connection: PoolConnec
     connection.release();
   }
 }
+
+export interface PoolUsage {
+  /** The pool's connection limit (DATABASE_POOL_SIZE). */
+  limit: number;
+  /** Connections lent out to a query or a transaction right now. */
+  inUse: number;
+  /** Open connections waiting in the pool for work. */
+  idle: number;
+  /** Requests waiting for a connection because all `limit` are in use. */
+  waiting: number;
+}
+
+interface CorePoolInternals {
+  config?: { connectionLimit?: number };
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  _connectionQueue?: { length: number };
+}
+
+/**
+ * The pool's state, for the metrics scrape. mysql2 exposes no public counters, so this reads its core
+ * pool's queues (stable across mysql2 3.x); should a future version rename them, the figures read 0
+ * rather than break the scrape.
+ */
+export function poolUsage(pool: Pool): PoolUsage {
+  const core = pool.pool as unknown as CorePoolInternals;
+  const all = core._allConnections?.length ?? 0;
+  const idle = core._freeConnections?.length ?? 0;
+  return { limit: core.config?.connectionLimit ?? 0, inUse: all - idle, idle, waiting: core._connectionQueue?.length ?? 0 };
+}

@@ -1,4 +1,4 @@
-import type { Pool } from '../db/pool';
+import type { Pool, RowDataPacket } from '../db/pool';
 
 const HEALTH_QUERY_TIMEOUT_MS = 2000;
 
@@ -9,5 +9,23 @@ export async function isDatabaseReachable(pool: Pool): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+interface VersionRow extends RowDataPacket {
+  version: number | string | null;
+}
+
+/**
+ * The schema version the migrations recorded (postgrator's schemaversion): 0 before any migration
+ * ran, null when the database does not answer within two seconds.
+ */
+export async function readAppliedMigrationVersion(pool: Pool): Promise<number | null> {
+  try {
+    const [rows] = await pool.query<VersionRow[]>({ sql: 'SELECT MAX(version) AS version FROM schemaversion', timeout: HEALTH_QUERY_TIMEOUT_MS });
+    return Number(rows[0]?.version ?? 0);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE') return 0;
+    return null;
   }
 }

@@ -1,11 +1,20 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { latestMigrationVersion } from '../db/migrate';
 import type { Pool } from '../db/pool';
 import { jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
-import { isDatabaseReachable } from './health.model';
+import { isDatabaseReachable, readAppliedMigrationVersion } from './health.model';
 
+/**
+ * /health (the original check, its answer unchanged), and the probes an orchestrator wants:
+ * /health/live says the process answers (no database: a database outage must not get every process
+ * restarted), /health/ready that it can serve (database reachable, schema migrated at least as far as
+ * this code expects; a newer schema is fine, as during a rolling upgrade).
+ */
 export function createHealthRouter(pool: Pool): Router {
+  const expectedVersion = latestMigrationVersion();
   const router = Router();
+
   router.get('/health', async (_req, res) => {
     if (await isDatabaseReachable(pool)) {
       res.json({ status: true, database: 'up' });
@@ -13,18 +22,75 @@ export function createHealthRouter(pool: Pool): Router {
       res.status(503).json({ status: false, message: 'Database unavailable', database: 'down' });
     }
   });
+
+  router.get('/health/live', (_req, res) => {
+    res.json({ status: true });
+  });
+
+  router.get('/health/ready', async (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const applied = await readAppliedMigrationVersion(pool);
+    if (applied === null) {
+      res.status(503).json({ status: false, message: 'Database unavailable', database: 'down' });
+    } else if (applied < expectedVersion) {
+      res.status(503).json({
+        status: false,
+        message: `Database schema is at version ${applied}, this code needs ${expectedVersion}: run the migrations`,
+        database: 'up',
+        schemaVersion: applied,
+        expectedSchemaVersion: expectedVersion,
+      });
+    } else {
+      res.json({ status: true, database: 'up', schemaVersion: applied, expectedSchemaVersion: expectedVersion });
+    }
+  });
+
   return router;
 }
 
 export function describeHealthRoutes(registry: OpenAPIRegistry): void {
+  const base = { method: 'get' as const, tags: ['Health'] };
   registry.registerPath({
-    method: 'get',
+    ...base,
     path: '/health',
     summary: 'Liveness and database reachability',
-    tags: ['Health'],
     responses: {
       200: { description: 'The API and its database answer', ...jsonContent(z.object({ status: z.literal(true), database: z.literal('up') })) },
       503: { description: 'The database does not answer', ...jsonContent(statusFailureSchema) },
+    },
+  });
+  registry.registerPath({
+    ...base,
+    path: '/health/live',
+    summary: 'Liveness probe: the process answers (the database is not asked)',
+    responses: { 200: { description: 'The process is alive', ...jsonContent(z.object({ status: z.literal(true) })) } },
+  });
+  const versions = { schemaVersion: z.number().int(), expectedSchemaVersion: z.number().int() };
+  registry.registerPath({
+    ...base,
+    path: '/health/ready',
+    summary: 'Readiness probe: the database answers and its schema is migrated at least as far as this code expects',
+    responses: {
+      200: {
+        description: 'Ready to serve',
+        ...jsonContent(z.object({ status: z.literal(true), database: z.literal('up'), ...versions }).openapi({ example: { status: true, database: 'up', schemaVersion: 33, expectedSchemaVersion: 33 } })),
+      },
+      503: {
+        description: 'The database does not answer (database: down), or migrations are pending (database: up, with both versions)',
+        ...jsonContent(
+          statusFailureSchema
+            .extend({ database: z.enum(['up', 'down']), schemaVersion: z.number().int().optional(), expectedSchemaVersion: z.number().int().optional() })
+            .openapi({
+              example: {
+                status: false,
+                message: 'Database schema is at version 32, this code needs 33: run the migrations',
+                database: 'up',
+                schemaVersion: 32,
+                expectedSchemaVersion: 33,
+              },
+            }),
+        ),
+      },
     },
   });
 }

@@ -8,6 +8,8 @@ export class HttpError extends Error {
     message: string,
     /** Extra fields for the JSON body (e.g. retryAfterSeconds). Never secrets. */
     readonly extra: Record<string, unknown> = {},
+    /** Response headers that belong to this answer (e.g. WWW-Authenticate). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'HttpError';

@@ -42,8 +42,8 @@ export interface LogbookOutcome {
 
 /**
  * What a FuzeMetrix booking does to the member's logbook, inside the booking's transaction:
- * a current flyer gets a logbook entry, their last flight moved forward (never back) with its renewal
- * date, and the "active" e-mail with a one-time link to correct the flight time; a flyer whose currency
+ * a current flyer gets a logbook entry, their last flight moved forward (never back, and never past
+ * the present) with its renewal date, and the "active" e-mail with a one-time link to correct the flight time; a flyer whose currency
  * lapsed gets no entry, no currency change (no automatic recurrency) and the "inactive" e-mail.
  */
 export async function recordExternalBooking(
@@ -77,7 +77,9 @@ export async function recordExternalBooking(
     flightAt: booking.flightAt,
     minutes: booking.minutesBooked,
   });
-  await advanceMemberLastFlight(connection, member.memberId, booking.flightAt, currencyRenewalDate(booking.flightAt, config.FLYER_CURRENCY_DAYS));
+  // a flight booked for later today counts from now: last_flight_at never moves past the present
+  const flownBy = new Date(Math.min(booking.flightAt.getTime(), now.getTime()));
+  await advanceMemberLastFlight(connection, member.memberId, flownBy, currencyRenewalDate(flownBy, config.FLYER_CURRENCY_DAYS));
 
   const { token, tokenHash } = newFlightTimeToken();
   const expiresAt = new Date(now.getTime() + config.FLIGHT_TIME_LINK_TTL_DAYS * DAY_MS);

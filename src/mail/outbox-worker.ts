@@ -2,7 +2,8 @@ import type { Clock } from '../clock';
 import type { Pool } from '../db/pool';
 import { retryThroughOutage, withRetriedTransaction } from '../db/retry';
 import type { Logger } from '../logger';
-import { claimDueOutboxMessages, markOutboxMessageSent, type OutboxMessage, recordOutboxFailure } from './outbox.model';
+import { recordEmailParked, recordEmailSendFailure, recordEmailSent } from '../metrics/metrics';
+import { claimDueOutboxMessages, markOutboxMessageSent, type OutboxMessage, parkOutboxMessage, recordOutboxFailure } from './outbox.model';
 import type { MailTransport } from './transport';
 
 export interface OutboxWorkerOptions {
@@ -14,6 +15,10 @@ export interface OutboxWorkerOptions {
   batchSize?: number;
   /** How long a claimed message stays reserved for this worker before another may retry it. */
   leaseMs?: number;
+  /** A message whose attempt number this is fails for the last time and is parked (MAIL_MAX_ATTEMPTS; default: never). */
+  maxAttempts?: number;
+  /** A message that fails this long after it was queued is parked (MAIL_MAX_AGE_HOURS; default: never). */
+  maxAgeMs?: number;
 }
 
 const FIRST_RETRY_MS = 5_000;
@@ -27,7 +32,8 @@ export function retryDelayMs(previousAttempts: number): number {
 /**
  * Delivers the outbox. Any number of workers (in any number of API processes) may run on one
  * database: each claims its batch with FOR UPDATE SKIP LOCKED and a lease, so a message is sent by
- * one worker only, and marked sent once.
+ * one worker only, and marked sent once. A message that keeps failing is parked as failed (dead
+ * letter) after maxAttempts attempts or maxAgeMs in the queue; an admin can re-queue it from /op.
  */
 export class OutboxWorker {
   private timer: NodeJS.Timeout | null = null;
@@ -73,15 +79,30 @@ export class OutboxWorker {
       await transport.send({ messageId: outboxMessageId(message.id), to: message.to, subject: message.subject, html: message.html, text: message.text });
     } catch (error) {
       const reason = describeSendError(error);
-      const nextAttemptAt = new Date(clock().getTime() + retryDelayMs(message.attempts));
+      recordEmailSendFailure(message.template);
+      const now = clock();
+      if (this.givesUpOn(message, now)) {
+        logger.error({ outboxMessageId: message.id, template: message.template, attempts: message.attempts + 1, reason }, 'e-mail not sent; parked as failed');
+        await parkOutboxMessage(pool, message.id, reason, now);
+        recordEmailParked(message.template);
+        return false;
+      }
+      const nextAttemptAt = new Date(now.getTime() + retryDelayMs(message.attempts));
       logger.warn({ outboxMessageId: message.id, template: message.template, attempts: message.attempts + 1, reason, nextAttemptAt }, 'e-mail not sent; will retry');
       await recordOutboxFailure(pool, message.id, reason, nextAttemptAt);
       return false;
     }
     const sentAt = clock();
     await retryThroughOutage(() => markOutboxMessageSent(pool, message.id, sentAt));
+    recordEmailSent(message.template);
     logger.info({ outboxMessageId: message.id, template: message.template }, 'e-mail sent');
     return true;
+  }
+
+  /** After a failed attempt: was it the last one allowed, or is the message too old to keep trying? */
+  private givesUpOn(message: OutboxMessage, now: Date): boolean {
+    const { maxAttempts = Infinity, maxAgeMs = Infinity } = this.options;
+    return message.attempts + 1 >= maxAttempts || now.getTime() - message.queuedAt.getTime() >= maxAgeMs;
   }
 
   private schedule(delayMs: number): void {

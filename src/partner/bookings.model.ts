@@ -13,8 +13,9 @@ export interface NewBooking {
 }
 
 /**
- * Inserts a FuzeMetrix booking. A purchase the connector already sent fails with ER_DUP_ENTRY on
- * uq_bookings_connector_purchase: the key, not a read before the write, is what rules out doubles.
+ * Inserts a FuzeMetrix booking. A purchase FuzeMetrix already sent, through any of its connectors,
+ * fails with ER_DUP_ENTRY on uq_bookings_partner_purchase: the key, not a read before the write, is
+ * what rules out doubles.
  */
 export async function insertBooking(db: Queryable, booking: NewBooking): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(

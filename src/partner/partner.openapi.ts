@@ -1,90 +1,114 @@
 import { z } from 'zod';
 import { type OpenAPIRegistry, partnerFailureSchema } from '../http/openapi';
-import { SIGNATURE_MESSAGES } from './signature.middleware';
+import { OAUTH_TOKEN_PATH } from '../oauth/oauth.routes';
+import { SIGNATURE_MESSAGES } from './legacy-signature';
 import { PARTNER_PATHS } from './partner.routes';
 import { createBookingSchema, getMemberSchema, memberViewSchema, partnerSuccessSchema, validatePinSchema } from './partner.schemas';
 import { PARTNER_MESSAGES } from './partner.service';
+import { GET_WITH_BODY } from './signed-body';
+import { TIMESTAMPED_MESSAGES } from './timestamped-signature';
 
 const TAG = 'FuzeMetrix partner';
 
 const SIGNING_RULES =
-  'Every request carries two headers: `client-id` (legacy spelling `clientid` also accepted) and the token, in `token` ' +
-  'or in `Authorization` (a `Bearer ` prefix is allowed). The token is the hex HMAC-SHA256 of the request body with ' +
-  "the connector's secret: `crypto.createHmac('SHA256', clientSecret).update(JSON.stringify(requestBody)).digest('hex')`. " +
-  'The server accepts the signature of the body bytes exactly as sent (so a pretty-printed body signed as sent passes) ' +
-  'or of its compact JSON.stringify form.';
+  'Sign every request in one of three ways (see docs/partners.md); IBA may enable fewer for a connector.\n\n' +
+  '1. **Timestamped signature**: `X-API-KEY` (the client id), `X-TIMESTAMP` (Unix seconds, within 300 s of the server ' +
+  'clock) and `X-SIGNATURE`, the hex HMAC-SHA256 with the secret of `JSON.stringify({body, query, url, ts})`: the JSON ' +
+  'body (`{}` without one), the query parameters as an object, the path and X-TIMESTAMP as a string. Each signature is ' +
+  'accepted once.\n' +
+  `2. **OAuth2**: \`Authorization: Bearer <access token>\` from \`POST ${OAUTH_TOKEN_PATH}\` (client credentials), no client-id header.\n` +
+  '3. **Legacy body HMAC** (the public page): `client-id` (or `clientid`) and the token in `token` or `Authorization` ' +
+  "(a `Bearer ` prefix is allowed): `crypto.createHmac('SHA256', clientSecret).update(JSON.stringify(requestBody)).digest('hex')`. " +
+  'The signature of the body bytes exactly as sent passes too.';
 
 const GET_SIGNING_RULE =
-  'A GET has no body: sign the query parameters as the JSON object the POST form would send, ' +
-  '`JSON.stringify({"member_id": 60649})` for `?member_id=60649` (the string form `{"member_id":"60649"}` is accepted too). ' +
-  'The token is therefore the same as for the POST with that body.';
+  'A GET carries no body (one that does is refused with 400) and is answered from its query alone. With the legacy HMAC, ' +
+  'sign the query as the JSON object the POST form would send, `JSON.stringify({"member_id": 60649})` for ' +
+  '`?member_id=60649` (the string form `{"member_id":"60649"}` is accepted too): the token is the same as for the POST. ' +
+  'With the timestamped signature, `query` is `{"member_id":"60649"}` and `body` is `{}`.';
 
 const message = (text: string) => ({ value: { valid: false, message: text } });
+const failure = (description: string, examples?: Record<string, { value: unknown }>, headers?: Record<string, { description: string; schema: { type: 'integer' | 'string' } }>) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/json': { schema: partnerFailureSchema, ...(examples ? { examples } : {}) } },
+});
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const } } };
 
-function failures(extra: Record<string, { value: unknown }>) {
+function failures(unprocessable: Record<string, { value: unknown }>) {
   return {
-    400: {
-      description: 'Missing client id or token header, or malformed JSON',
-      content: {
-        'application/json': {
-          schema: partnerFailureSchema,
-          examples: { missingClientId: message(SIGNATURE_MESSAGES.missingClientId), missingToken: message(SIGNATURE_MESSAGES.missingToken) },
-        },
-      },
-    },
-    403: {
-      description: 'The token is not the HMAC of this body with the client secret',
-      content: { 'application/json': { schema: partnerFailureSchema, examples: { wrongToken: message(SIGNATURE_MESSAGES.wrongToken) } } },
-    },
-    404: {
-      description: 'No connector has this client id',
-      content: { 'application/json': { schema: partnerFailureSchema, examples: { unknownClientId: message(SIGNATURE_MESSAGES.unknownClientId) } } },
-    },
-    415: {
-      description: 'The body is not JSON',
-      content: { 'application/json': { schema: partnerFailureSchema } },
-    },
-    422: {
-      description: 'Validation failed or the request cannot be carried out',
-      content: {
-        'application/json': {
-          schema: partnerFailureSchema,
-          examples: { memberNotFound: message(PARTNER_MESSAGES.memberNotFound), ...extra },
-        },
-      },
-    },
-    500: { description: 'Server-side error', content: { 'application/json': { schema: partnerFailureSchema } } },
+    400: failure('Missing client id or token header (legacy), malformed JSON, or a GET that carries a body', {
+      missingClientId: message(SIGNATURE_MESSAGES.missingClientId),
+      missingToken: message(SIGNATURE_MESSAGES.missingToken),
+      getWithBody: message(GET_WITH_BODY),
+    }),
+    401: failure('Timestamped signature or access token refused; the message says which part failed', {
+      missingSignature: message(TIMESTAMPED_MESSAGES.missingSignature),
+      outsideWindow: message(TIMESTAMPED_MESSAGES.outsideWindow(300)),
+      wrongSignature: message(TIMESTAMPED_MESSAGES.wrongSignature),
+      replayed: message(TIMESTAMPED_MESSAGES.replayed),
+      expiredToken: message('Access token has expired'),
+    }),
+    403: failure('The legacy token is not the HMAC of this body, or the connector may not use this method or scope', {
+      wrongToken: message(SIGNATURE_MESSAGES.wrongToken),
+      methodDisabled: message('This connector may not sign requests with the legacy-hmac method'),
+      missingScope: message('This endpoint needs the scope bookings:write, which this access token does not have'),
+    }),
+    404: failure('No connector has this client id (legacy)', { unknownClientId: message(SIGNATURE_MESSAGES.unknownClientId) }),
+    413: failure('The body is over 100 kB'),
+    415: failure('The body is not JSON'),
+    422: failure('Validation failed or the request cannot be carried out', { memberNotFound: message(PARTNER_MESSAGES.memberNotFound), ...unprocessable }),
+    500: failure('Server-side error'),
+    503: failure('The service is briefly unavailable (database); retry after Retry-After seconds, signed anew', undefined, retryAfter),
   };
 }
+
+const tooManyPins = {
+  description: 'Too many wrong PINs for this member; the Retry-After header says for how many seconds',
+  headers: retryAfter,
+  content: {
+    'application/json': {
+      schema: partnerFailureSchema.extend({ retryAfterSeconds: z.number().int() }),
+      example: { valid: false, message: 'Too many invalid PIN attempts. Try again in 15 minutes', retryAfterSeconds: 900 },
+    },
+  },
+};
 
 const success = (text: string) => ({
   description: 'Success',
   content: { 'application/json': { schema: partnerSuccessSchema, example: { valid: true, message: text } } },
 });
 
-export function describePartnerRoutes(registry: OpenAPIRegistry): void {
-  const clientId = registry.registerComponent('securitySchemes', 'PartnerClientId', {
-    type: 'apiKey',
-    in: 'header',
-    name: 'client-id',
-    description: 'The connector client id issued by IBA (legacy header name `clientid` is also accepted).',
-  });
-  const token = registry.registerComponent('securitySchemes', 'PartnerToken', {
-    type: 'apiKey',
-    in: 'header',
-    name: 'token',
-    description: `HMAC-SHA256 of the body. ${SIGNING_RULES}`,
-  });
-  const authorization = registry.registerComponent('securitySchemes', 'PartnerAuthorization', {
-    type: 'apiKey',
-    in: 'header',
-    name: 'Authorization',
-    description: 'The same token in the Authorization header, as the page\'s examples send it (`Bearer <token>` also accepted).',
-  });
-  const security = [
-    { [clientId.name]: [], [token.name]: [] },
-    { [clientId.name]: [], [authorization.name]: [] },
+function registerSecuritySchemes(registry: OpenAPIRegistry) {
+  const apiKeyHeader = (id: string, name: string, description: string) =>
+    registry.registerComponent('securitySchemes', id, { type: 'apiKey', in: 'header', name, description }).name;
+  const clientId = apiKeyHeader('PartnerClientId', 'client-id', 'Legacy HMAC: the connector client id issued by IBA (header `clientid` is also accepted).');
+  const token = apiKeyHeader('PartnerToken', 'token', 'Legacy HMAC: the hex HMAC-SHA256 of the body with the connector secret.');
+  const authorization = apiKeyHeader('PartnerAuthorization', 'Authorization', "Legacy HMAC: the same token in the Authorization header, as the page's examples send it.");
+  const apiKey = apiKeyHeader('PartnerApiKey', 'X-API-KEY', 'Timestamped signature: the connector client id.');
+  const timestamp = apiKeyHeader('PartnerTimestamp', 'X-TIMESTAMP', 'Timestamped signature: Unix time in seconds, within 300 s of the server clock.');
+  const signature = apiKeyHeader('PartnerSignature', 'X-SIGNATURE', 'Timestamped signature: hex HMAC-SHA256 of JSON.stringify({body, query, url, ts}).');
+  const oauth = registry.registerComponent('securitySchemes', 'PartnerOAuth', {
+    type: 'oauth2',
+    description: 'OAuth2 client credentials: an access token from the token endpoint, sent as Authorization: Bearer.',
+    flows: {
+      clientCredentials: {
+        tokenUrl: OAUTH_TOKEN_PATH,
+        scopes: { 'members:read': 'validate-pin and get-member', 'bookings:write': 'create-booking' },
+      },
+    },
+  }).name;
+  return (scope: string) => [
+    { [apiKey]: [], [timestamp]: [], [signature]: [] },
+    { [oauth]: [scope] },
+    { [clientId]: [], [token]: [] },
+    { [clientId]: [], [authorization]: [] },
   ];
+}
+
+export function describePartnerRoutes(registry: OpenAPIRegistry): void {
+  const securityFor = registerSecuritySchemes(registry);
+  const readMembers = securityFor('members:read');
 
   registry.registerPath({
     method: 'post',
@@ -92,22 +116,14 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
     tags: [TAG],
     summary: "Validate a member's PIN at check-in",
     description:
-      `${SIGNING_RULES}\n\nA PIN is 5 or 6 digits (a JSON string or number). After 5 wrong PINs within 15 minutes the ` +
-      'member is locked for 15 minutes: every attempt, even with the right PIN, answers 429 until then.',
-    security,
+      `${SIGNING_RULES}\n\nA PIN is 5 or 6 digits (a JSON string or number); anything else is a wrong PIN ("Invalid PIN"). ` +
+      'After 5 wrong PINs within 15 minutes the member is locked for 15 minutes: every attempt, even with the right PIN, answers 429 until then.',
+    security: readMembers,
     request: { body: { required: true, content: { 'application/json': { schema: validatePinSchema } } } },
     responses: {
       200: success(PARTNER_MESSAGES.memberValidated),
       ...failures({ invalidPin: message(PARTNER_MESSAGES.invalidPin), missingFields: message('Missing required fields: member_id, member_pin'), invalidMemberId: message('Invalid member ID') }),
-      429: {
-        description: 'Too many wrong PINs for this member; the Retry-After header says for how many seconds',
-        content: {
-          'application/json': {
-            schema: partnerFailureSchema.extend({ retryAfterSeconds: z.number().int() }),
-            example: { valid: false, message: 'Too many invalid PIN attempts. Try again in 15 minutes', retryAfterSeconds: 900 },
-          },
-        },
-      },
+      429: tooManyPins,
     },
   });
 
@@ -122,7 +138,7 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
     tags: [TAG],
     summary: "Read a member's data",
     description: `${SIGNING_RULES}\n\nDates are ISO 8601; total_flight_time is hours:minutes of the member's logbook.`,
-    security,
+    security: readMembers,
     request: { body: { required: true, content: { 'application/json': { schema: getMemberSchema } } } },
     responses: memberResponses,
   });
@@ -133,7 +149,7 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
     tags: [TAG],
     summary: "Read a member's data (GET form)",
     description: `${SIGNING_RULES}\n\n${GET_SIGNING_RULE}`,
-    security,
+    security: readMembers,
     request: { query: getMemberSchema },
     responses: memberResponses,
   });
@@ -144,11 +160,13 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
     tags: [TAG],
     summary: 'Record a check-in (booking) at a wind tunnel',
     description:
-      `${SIGNING_RULES}\n\nAll dates are Unix timestamps in seconds; tunnel_id is the FuzeMetrix tunnel id. ` +
-      'One booking per purchase_id and connector: the same purchase again answers 422 "Booking already exits". ' +
-      'A member with current flyer currency gets a logbook entry and an e-mail with a one-time link to correct the flight ' +
-      'time; a member whose currency lapsed gets no entry and an e-mail saying recurrency is needed.',
-    security,
+      `${SIGNING_RULES}\n\nAll dates are Unix timestamps in seconds; tunnel_id is the FuzeMetrix tunnel id. flight_date must lie ` +
+      'within 7 days before and 1 day after the server clock, checkin_time within a day of flight_date, purchase_date between ' +
+      '366 days before and a day after it. One booking per purchase_id for FuzeMetrix as a whole, whichever connector sends it: ' +
+      'the same purchase again answers 422 "Booking already exits". A member with current flyer currency gets a logbook entry ' +
+      'and an e-mail with a one-time link to correct the flight time; a member whose currency lapsed gets no entry and an ' +
+      'e-mail saying recurrency is needed.',
+    security: securityFor('bookings:write'),
     request: { body: { required: true, content: { 'application/json': { schema: createBookingSchema } } } },
     responses: {
       200: success(PARTNER_MESSAGES.bookingCreated),
@@ -156,6 +174,7 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
         tunnelNotFound: message(PARTNER_MESSAGES.tunnelNotFound),
         bookingExists: message(PARTNER_MESSAGES.bookingExists),
         millisecondDate: message('flight_date must be a Unix timestamp in seconds, not milliseconds'),
+        flightOutsideWindow: message('flight_date must be within 7 days before and 1 day after the current time'),
       }),
     },
   });

@@ -3,9 +3,10 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import { parseInput } from '../http/validate';
+import { partnerAuthGuard } from './partner-auth.middleware';
+import { partnerCallerOf } from './partner-caller';
 import { createBookingSchema, getMemberSchema, validatePinSchema } from './partner.schemas';
 import { createPartnerBooking, getPartnerMember, PARTNER_MESSAGES, validateMemberPin } from './partner.service';
-import { connectorIdOf, requirePartnerSignature } from './signature.middleware';
 
 export const PARTNER_PATHS = {
   validatePin: '/api/external/fuse-metrix/validate-pin',
@@ -19,31 +20,32 @@ export interface PartnerDeps {
   clock: Clock;
 }
 
-/** The FuzeMetrix partner endpoints, each behind the HMAC signature check. */
+/** The FuzeMetrix partner endpoints, each behind the partner check with the scope it needs. */
 export function createPartnerRouter({ config, pool, clock }: PartnerDeps): Router {
   const router = Router();
-  const signed = requirePartnerSignature(pool, clock);
+  const requirePartner = partnerAuthGuard({ pool, config, clock });
+  const readMembers = requirePartner('members:read');
 
-  router.post(PARTNER_PATHS.validatePin, signed, async (req, res) => {
+  router.post(PARTNER_PATHS.validatePin, readMembers, async (req, res) => {
     const input = parseInput(validatePinSchema, req.body);
     await validateMemberPin(pool, config.PIN_PEPPER, input, clock());
     res.json({ valid: true, message: PARTNER_MESSAGES.memberValidated });
   });
 
-  router.post(PARTNER_PATHS.getMember, signed, async (req, res) => {
+  router.post(PARTNER_PATHS.getMember, readMembers, async (req, res) => {
     const input = parseInput(getMemberSchema, req.body);
     res.json(await getPartnerMember(pool, input, clock()));
   });
 
-  // The page also describes get-member as a GET; the member id then travels in the query string.
-  router.get(PARTNER_PATHS.getMember, signed, async (req, res) => {
-    const input = parseInput(getMemberSchema, Object.keys(req.query).length > 0 ? req.query : req.body);
+  // The page also describes get-member as a GET: the member id travels in the (signed) query string.
+  router.get(PARTNER_PATHS.getMember, readMembers, async (req, res) => {
+    const input = parseInput(getMemberSchema, req.query);
     res.json(await getPartnerMember(pool, input, clock()));
   });
 
-  router.post(PARTNER_PATHS.createBooking, signed, async (req, res) => {
+  router.post(PARTNER_PATHS.createBooking, requirePartner('bookings:write'), async (req, res) => {
     const input = parseInput(createBookingSchema, req.body);
-    await createPartnerBooking(pool, connectorIdOf(res), input, config, clock());
+    await createPartnerBooking(pool, partnerCallerOf(res).connectorId, input, config, clock());
     res.json({ valid: true, message: PARTNER_MESSAGES.bookingCreated });
   });
 

@@ -59,14 +59,18 @@ const unixSeconds = (field: string, example: number, description: string) => {
     .openapi({ type: 'integer', minimum: 1, maximum: MAX_UNIX_SECONDS, example, description: `${description} (Unix timestamp in seconds)` });
 };
 
-const pinFormat = { error: 'member_pin must be a PIN of 5 or 6 digits' };
-
+/**
+ * Any text (or a JSON number) is a PIN guess: one of the wrong length or with letters is simply a
+ * wrong PIN, answered with the page's "Invalid PIN" and counted towards the lockout like any other.
+ */
 export const validatePinSchema = z
   .object({
     member_id: memberId(),
-    member_pin: z
-      .preprocess(pinText, z.string(pinFormat).regex(/^[0-9]{5,6}$/, pinFormat))
-      .openapi({ type: 'string', example: '67510', description: "The member's 5 or 6 digit PIN (a JSON number is accepted too)" }),
+    member_pin: z.preprocess(pinText, z.string({ error: 'Invalid PIN' })).openapi({
+      type: 'string',
+      example: '67510',
+      description: "The member's 5 or 6 digit PIN (a JSON number is accepted too); anything else is a wrong PIN",
+    }),
   })
   .openapi('ValidatePinRequest', { example: { member_id: 60649, member_pin: '67510' } });
 

@@ -1,4 +1,4 @@
-import { fromUnixSeconds } from '../clock';
+import { fromUnixSeconds, unixSeconds } from '../clock';
 import type { Config } from '../config';
 import { isDuplicateKeyError } from '../db/errors';
 import type { Pool } from '../db/pool';
@@ -9,6 +9,7 @@ import { buildPartnerMemberView, type PartnerMemberView } from '../members/membe
 import { findMemberProfile, lockMember } from '../members/member.model';
 import { pinMatches } from '../members/pin';
 import { AttemptLimiter } from '../security/attempt-limiter';
+import { assertBookingDatesPlausible } from './booking-dates';
 import { insertBooking } from './bookings.model';
 import { readPinCheckState } from './pin-check.model';
 import type { CreateBookingInput, GetMemberInput, ValidatePinInput } from './partner.schemas';
@@ -74,16 +75,18 @@ export async function getPartnerMember(pool: Pool, input: GetMemberInput, now: D
 /**
  * Stores a FuzeMetrix check-in and its logbook consequences (entry, currency, e-mail) in one
  * transaction. The member's row is locked first, so copies of one purchase queue behind each other in
- * one lock order; the unique key, not a read, turns every copy after the first into a duplicate.
+ * one lock order; the unique key on (partner, purchase_id), not a read, turns every copy after the
+ * first into a duplicate, whichever connector (or connector since deleted) sent the first.
  * A copy that loses a Galera certification conflict is run again, and then meets the key too.
  */
 export async function createPartnerBooking(
   pool: Pool,
   connectorId: number,
   input: CreateBookingInput,
-  config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL'>,
+  config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL' | 'BOOKING_MAX_PAST_DAYS' | 'BOOKING_MAX_FUTURE_DAYS'>,
   now: Date,
 ): Promise<void> {
+  assertBookingDatesPlausible(input, unixSeconds(now), { maxPastDays: config.BOOKING_MAX_PAST_DAYS, maxFutureDays: config.BOOKING_MAX_FUTURE_DAYS });
   await withRetriedTransaction(pool, async (connection) => {
     const member = await lockMemberForLogbook(connection, input.member_id);
     if (!member) throw unprocessable(PARTNER_MESSAGES.memberNotFound);

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool';
 import { retryStatementOnConflict } from '../db/retry';
+import { recordLockout } from '../metrics/metrics';
 import { type AttemptKind, clearAttemptFailures, findAttemptCounter, recordAttemptFailure } from './auth-attempts.model';
 
 /** Guessing policy: after maxFailures wrong answers within window, the member is locked for lock. */
@@ -33,10 +34,13 @@ export class AttemptLimiter {
     return { lockedForSeconds: lockedForMs > 0 ? Math.ceil(lockedForMs / 1000) : 0, hasFailures: true };
   }
 
-  recordFailure(db: Queryable, memberId: number, now: Date): Promise<void> {
+  async recordFailure(db: Queryable, memberId: number, now: Date): Promise<void> {
     const windowStartedBefore = new Date(now.getTime() - this.policy.windowMs);
     const lockedUntil = new Date(now.getTime() + this.policy.lockMs);
-    return retryStatementOnConflict(db, () => recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil));
+    await retryStatementOnConflict(db, () => recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil));
+    // metrics: the failure that reached the limit is the one that set the lock (read back: guesses may run in parallel)
+    const counter = await retryStatementOnConflict(db, () => findAttemptCounter(db, memberId, this.kind));
+    if (counter?.failures === this.policy.maxFailures) recordLockout(this.kind);
   }
 
   /** Call after a success; pass the status read before so a clean success writes nothing. */

@@ -23,6 +23,8 @@ afterAll(() => t.close());
 beforeEach(() => t.setNow(T0));
 
 const OP = '/api/external/fuse-metrix/op';
+/** What every connector may do until an admin narrows it: all three signing methods, both scopes. */
+const ALL_ACCESS = { auth_methods: ['legacy-hmac', 'timestamped-signature', 'oauth'], scopes: ['members:read', 'bookings:write'] };
 const auditCount = async () => Number((await selectRows<RowDataPacket>(t.pool, 'SELECT COUNT(*) AS n FROM connector_audit'))[0].n);
 
 describe('the runbook SQL shortcut', () => {
@@ -36,7 +38,7 @@ describe('the runbook SQL shortcut', () => {
     const list = await t.request().get(`${OP}/`).set('token', admin.token);
     expect(list.status).toBe(200);
     const row = list.body.data.find((connector: { clientId: string }) => connector.clientId === clientId);
-    expect(row).toEqual({ id: expect.any(Number), email: 'partner@example.com', clientId, secret, created_by: 1, created_at: expect.any(Number) });
+    expect(row).toEqual({ id: expect.any(Number), email: 'partner@example.com', clientId, secret, created_by: 1, created_at: expect.any(Number), ...ALL_ACCESS });
     expect(Math.abs(row.created_at - Date.now() / 1000)).toBeLessThan(60);
 
     await t.pool.query(`DELETE FROM fuse_metrix WHERE clientId = '${clientId}';`);
@@ -189,7 +191,7 @@ describe('POST /op/:id/rotate-secret', () => {
     t.setNow(later);
     const freshToken = signAccessToken(t.config, { memberId: admin.memberId, roleId: 1 }, later);
     const res = await t.request().get(`${OP}/${connector.id}`).set('token', freshToken);
-    expect(res.body.data).toEqual({ id: connector.id, email: connector.email, clientId: connector.clientId, secret: second.body.data.secret, created_by: 1, created_at: expect.any(Number) });
+    expect(res.body.data).toEqual({ id: connector.id, email: connector.email, clientId: connector.clientId, secret: second.body.data.secret, created_by: 1, created_at: expect.any(Number), ...ALL_ACCESS });
   });
 
   it('honours CONNECTOR_SECRET_OVERLAP_HOURS', async () => {

@@ -80,7 +80,16 @@ it('takes an admin from a fresh box to a working partner credential, as the runb
   const list = await t.request().get(`${OP}/`).set('token', ADMIN_JWT);
   expect(list.status).toBe(200);
   const row = list.body.data.find((connector: { email: string }) => connector.email === 'partner@example.com');
-  expect(row).toEqual({ id: expect.any(Number), email: 'partner@example.com', clientId: expect.stringMatching(/^[0-9a-f]{32}$/), secret: expect.any(String), created_by: ID, created_at: unix(at(60)) });
+  expect(row).toEqual({
+    id: expect.any(Number),
+    email: 'partner@example.com',
+    clientId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    secret: expect.any(String),
+    created_by: ID,
+    created_at: unix(at(60)),
+    auth_methods: ['legacy-hmac', 'timestamped-signature', 'oauth'],
+    scopes: ['members:read', 'bookings:write'],
+  });
   expect(Buffer.from(row.secret, 'base64')).toHaveLength(16);
   expect(Buffer.from(row.secret, 'base64').toString('base64')).toBe(row.secret);
 

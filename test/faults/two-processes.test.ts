@@ -7,6 +7,7 @@ import { apiEnv, type ApiProcess, startApiProcess } from '../helpers/api-process
 import { prepareTestDatabase, testDatabaseUrl } from '../helpers/database';
 import { createMember, selectRows, unique } from '../helpers/factories';
 import { type BookingWorld, bookingPayload, CREATE_BOOKING, createBookingWorld, signedFetch } from '../helpers/partner-client';
+import { timestampedHeaders } from '../helpers/signed-request';
 import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher';
 
 /**
@@ -71,6 +72,23 @@ describe('two API processes on one database, requests alternating', () => {
       expect(answer.status).toBe(429);
       expect(answer.body).toEqual({ valid: false, message: expect.stringMatching(/^Too many invalid PIN attempts/), retryAfterSeconds: expect.any(Number) });
     }
+  });
+
+  it('refuses on one process a timestamped signature already accepted on the other', async () => {
+    const member = await createMember(pool, PIN_PEPPER);
+    const path = '/api/external/fuse-metrix/get-member';
+    const body = JSON.stringify({ member_id: member.member_id });
+    const headers = { 'content-type': 'application/json', ...timestampedHeaders(world.connector, { url: path, body: JSON.parse(body) }) };
+    const first = await fetch(a.url + path, { method: 'POST', headers, body });
+    expect(first.status).toBe(200);
+    const replay = await fetch(b.url + path, { method: 'POST', headers, body });
+    expect(replay.status).toBe(401);
+    expect(await replay.json()).toEqual({ valid: false, message: 'X-SIGNATURE has already been used: sign every request anew' });
+
+    // ten copies of a fresh request at once, alternating between the processes: one is accepted
+    const fresh = { 'content-type': 'application/json', ...timestampedHeaders(world.connector, { url: path, body: JSON.parse(body), ts: Math.floor(Date.now() / 1000) - 1 }) };
+    const copies = await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(both()[i % 2].url + path, { method: 'POST', headers: fresh, body })));
+    expect(copies.map((response) => response.status).sort()).toEqual([200, ...Array(9).fill(401)]);
   });
 
   it('refuses on one process a TOTP code already accepted on the other', async () => {

@@ -83,3 +83,27 @@ function withHeaders(request: Test, clientId: string, token: string, options: Si
   }
   return request;
 }
+
+/**
+ * Headers for the timestamped signature, built exactly as the seed's Node sample builds them:
+ * X-SIGNATURE = hex HMAC-SHA256(secret, JSON.stringify({body, query, url, ts})).
+ */
+export function timestampedHeaders(
+  credentials: PartnerCredentials,
+  request: { url: string; body?: unknown; query?: Record<string, string>; ts?: number },
+): Record<string, string> {
+  const ts = `${request.ts ?? Math.floor(Date.now() / 1000)}`;
+  const payload = JSON.stringify({ body: request.body ?? {}, query: request.query ?? {}, url: request.url, ts });
+  return { 'X-API-KEY': credentials.clientId, 'X-TIMESTAMP': ts, 'X-SIGNATURE': createHmac('sha256', credentials.secret).update(payload).digest('hex') };
+}
+
+/** A POST signed with the timestamped method (the body sent as JSON.stringify makes it). */
+export function timestampedPost(agent: Agent, credentials: PartnerCredentials, path: string, body: unknown, ts?: number): Test {
+  return agent.post(path).set(timestampedHeaders(credentials, { url: path, body, ts })).set('Content-Type', 'application/json').send(JSON.stringify(body));
+}
+
+/** A GET signed with the timestamped method: no body, the query as an object. */
+export function timestampedGet(agent: Agent, credentials: PartnerCredentials, path: string, query: Record<string, string>, ts?: number): Test {
+  const search = new URLSearchParams(query).toString();
+  return agent.get(search ? `${path}?${search}` : path).set(timestampedHeaders(credentials, { url: path, query, ts }));
+}

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { type Browser, chromium } from 'playwright-core';
 import { unixSeconds } from '../../src/clock';
 import type { RowDataPacket } from '../../src/db/pool';
+import { formatFlightDate } from '../../src/logbook/flight-date';
 import { OutboxWorker } from '../../src/mail/outbox-worker';
 import { createMailTransport } from '../../src/mail/transport';
 import { createBooking, linkIn } from '../helpers/bookings';
@@ -43,14 +44,17 @@ afterAll(async () => {
 it('a flyer opens the e-mailed link in Chromium, saves the flight time, and the link is then used', async () => {
   const connector = await createConnector(t.pool);
   const tunnel = await createTunnel(t.pool, { name: 'Windtunnel <b>Rotterdam</b>' });
+  const day = 24 * 60 * 60 * 1000;
+  // yesterday at 14:30 UTC: bookings are accepted for flights within days of the server clock
+  const flightAt = new Date(Math.floor(Date.now() / day) * day - day + 14.5 * 60 * 60 * 1000);
   const member = await createMember(t.pool, t.config.PIN_PEPPER, {
-    last_flight_at: new Date('2026-10-01T10:00:00Z'),
-    flyer_currency_renewal_at: new Date('2027-03-30T10:00:00Z'),
+    last_flight_at: new Date(flightAt.getTime() - 50 * day),
+    flyer_currency_renewal_at: new Date(flightAt.getTime() + 130 * day),
   });
   const booking = await createBooking(t, connector, {
     member_id: member.member_id,
     tunnel_id: tunnel.fuse_metrix_tunnel_id!,
-    flight_date: unixSeconds(new Date('2026-11-20T14:30:00Z')),
+    flight_date: unixSeconds(flightAt),
     minutes_booked: 9,
   });
   expect(booking.status).toBe(200);
@@ -80,7 +84,7 @@ it('a flyer opens the e-mailed link in Chromium, saves the flight time, and the 
   await expect(page.locator('h1').textContent()).resolves.toBe('Update your flight time');
   const details = await page.locator('dl').innerText();
   expect(details).toContain('Windtunnel <b>Rotterdam</b>'); // shown as text, not markup
-  expect(details).toContain('Friday, 20 November 2026 at 14:30 UTC');
+  expect(details).toContain(formatFlightDate(flightAt));
   expect(details).toMatch(/Minutes booked\s+9/);
   expect(details).toMatch(/In your logbook\s+9 minutes/);
 

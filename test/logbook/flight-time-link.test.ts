@@ -1,5 +1,6 @@
 import { unixSeconds } from '../../src/clock';
 import type { RowDataPacket } from '../../src/db/pool';
+import { formatFlightDate } from '../../src/logbook/flight-date';
 import { hashFlightTimeToken } from '../../src/logbook/flight-time-token';
 import { createBooking } from '../helpers/bookings';
 import { createConnector, createMember, createTunnel, type CreatedConnector, selectRows, type TunnelRow } from '../helpers/factories';
@@ -18,8 +19,9 @@ beforeAll(async () => {
 afterAll(() => t.close());
 afterEach(() => t.setNow(null));
 
-const flightAt = new Date('2026-11-20T14:30:00.000Z');
 const DAY = 24 * 60 * 60 * 1000;
+/** Yesterday at 14:30 UTC: bookings are accepted for flights within days of the server clock. */
+const flightAt = new Date(Math.floor(Date.now() / DAY) * DAY - DAY + 14.5 * 60 * 60 * 1000);
 
 interface Booked {
   memberId: number;
@@ -31,8 +33,8 @@ interface Booked {
 /** A booking made by the signed create-booking call; the link is read from the queued e-mail. */
 async function bookAndGetLink(minutesBooked = 9): Promise<Booked> {
   const member = await createMember(t.pool, t.config.PIN_PEPPER, {
-    last_flight_at: new Date('2026-10-01T10:00:00Z'),
-    flyer_currency_renewal_at: new Date('2027-03-30T10:00:00Z'),
+    last_flight_at: new Date(flightAt.getTime() - 50 * DAY),
+    flyer_currency_renewal_at: new Date(flightAt.getTime() + 130 * DAY),
   });
   const res = await createBooking(t, connector, {
     member_id: member.member_id,
@@ -72,7 +74,8 @@ describe('GET /flight-time/:token', () => {
       expect(res.text).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
       expect(res.text).toContain('Windtunnel &lt;script&gt;alert(1)&lt;/script&gt; Rotterdam');
       expect(res.text).not.toContain('<script');
-      expect(res.text).toContain('Friday, 20 November 2026 at 14:30 UTC');
+      expect(res.text).toContain(formatFlightDate(flightAt));
+      expect(formatFlightDate(flightAt)).toMatch(/^\w+day, \d{1,2} \w+ \d{4} at 14:30 UTC$/);
       expect(res.text).toMatch(/Minutes booked<\/dt><dd>9<\/dd>/);
       expect(res.text).toContain('9 minutes');
       expect(res.text).toMatch(/<input[^>]*name="minutes"[^>]*type="number"[^>]*min="1"[^>]*max="9"/);

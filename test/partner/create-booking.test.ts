@@ -157,14 +157,34 @@ describe('POST /api/external/fuse-metrix/create-booking', () => {
     expect(await outboxTo(member.email)).toHaveLength(1);
   });
 
-  it('accepts the same purchase_id from another connector as a booking of its own', async () => {
+  it("answers 'Booking already exits' for a purchase another FuzeMetrix connector already booked (all connectors are one partner)", async () => {
     const member = await currentFlyer();
     const body = bookingBody(member);
     const otherConnector = await createConnector(t.pool);
     await createBooking(body).expect(200);
     const res = await createBooking(body, otherConnector);
-    expect(res.status).toBe(200);
-    expect((await bookingsOf(member.member_id)).map((row) => row.connector_id)).toEqual([connector.id, otherConnector.id]);
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual({ valid: false, message: 'Booking already exits' });
+    expect((await bookingsOf(member.member_id)).map((row) => row.connector_id)).toEqual([connector.id]);
+    expect(await logbookOf(member.member_id)).toHaveLength(1);
+  });
+
+  it('keeps a booked purchase a duplicate after its connector is deleted and re-created with the runbook SQL', async () => {
+    const member = await currentFlyer();
+    const body = bookingBody(member);
+    const leaked = await createConnector(t.pool);
+    await createBooking(body, leaked).expect(200);
+    // the runbook's advice for a leaked secret: delete the connector, insert a new one by hand
+    await t.pool.query(`DELETE FROM fuse_metrix WHERE clientId = '${leaked.clientId}'`);
+    const replacement = await createConnector(t.pool);
+    const res = await createBooking(body, replacement);
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual({ valid: false, message: 'Booking already exits' });
+    const bookings = await bookingsOf(member.member_id);
+    expect(bookings).toHaveLength(1);
+    expect(bookings[0].connector_id).toBeNull();
+    expect(await logbookOf(member.member_id)).toHaveLength(1);
+    expect(await outboxTo(member.email)).toHaveLength(1);
   });
 
   it("creates exactly one booking from 20 identical requests at once; the other 19 answer 'Booking already exits'", async () => {

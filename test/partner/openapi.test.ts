@@ -18,19 +18,24 @@ const exampleMessages = (path: string, method: string, status: string) =>
   );
 
 describe('GET /api/openapi.json (partner routes)', () => {
-  it('describes validate-pin, get-member (POST and GET) and create-booking behind the client-id and token headers', () => {
+  it('describes validate-pin, get-member (POST and GET) and create-booking behind the three signing methods, with their scopes', () => {
     const routes = [
-      ['/api/external/fuse-metrix/validate-pin', 'post'],
-      ['/api/external/fuse-metrix/get-member', 'post'],
-      ['/api/external/fuse-metrix/get-member', 'get'],
-      ['/api/external/fuse-metrix/create-booking', 'post'],
+      ['/api/external/fuse-metrix/validate-pin', 'post', 'members:read'],
+      ['/api/external/fuse-metrix/get-member', 'post', 'members:read'],
+      ['/api/external/fuse-metrix/get-member', 'get', 'members:read'],
+      ['/api/external/fuse-metrix/create-booking', 'post', 'bookings:write'],
     ];
-    for (const [path, method] of routes) {
+    for (const [path, method, scope] of routes) {
       expect(document.paths[path][method].security).toEqual([
+        { PartnerApiKey: [], PartnerTimestamp: [], PartnerSignature: [] },
+        { PartnerOAuth: [scope] },
         { PartnerClientId: [], PartnerToken: [] },
         { PartnerClientId: [], PartnerAuthorization: [] },
       ]);
     }
+    expect(document.components.securitySchemes.PartnerApiKey).toMatchObject({ in: 'header', name: 'X-API-KEY' });
+    expect(document.components.securitySchemes.PartnerSignature).toMatchObject({ in: 'header', name: 'X-SIGNATURE' });
+    expect(document.components.securitySchemes.PartnerOAuth).toMatchObject({ type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/api/oauth/token' } } });
     expect(document.components.securitySchemes.PartnerClientId).toMatchObject({ in: 'header', name: 'client-id' });
     expect(document.components.securitySchemes.PartnerToken).toMatchObject({ in: 'header', name: 'token' });
     expect(document.components.securitySchemes.PartnerAuthorization).toMatchObject({ in: 'header', name: 'Authorization' });
@@ -58,11 +63,14 @@ describe('GET /api/openapi.json (partner routes)', () => {
     expect(exampleMessages(validatePin, 'post', '400')).toEqual([
       'Please provide client id for access the data',
       'Please provide token to access the resource',
+      'A GET request must not carry a body: send the member id in the query string',
     ]);
-    expect(exampleMessages(validatePin, 'post', '403')).toEqual(['Your token does not match']);
+    expect(exampleMessages(validatePin, 'post', '403')).toEqual(expect.arrayContaining(['Your token does not match']));
+    expect(exampleMessages(validatePin, 'post', '401')).toEqual(expect.arrayContaining(['X-SIGNATURE has already been used: sign every request anew']));
     expect(exampleMessages(validatePin, 'post', '404')).toEqual(['Client id does not match with data']);
     expect(exampleMessages(validatePin, 'post', '422')).toEqual(expect.arrayContaining(['Member not found', 'Invalid PIN', 'Invalid member ID']));
     expect(document.paths[validatePin].post.responses['429']).toBeDefined();
+    for (const status of ['413', '415', '503']) expect(document.paths[validatePin].post.responses[status]).toBeDefined();
     expect(exampleMessages('/api/external/fuse-metrix/create-booking', 'post', '422')).toEqual(
       expect.arrayContaining(['Member not found', 'Tunnel not found', 'Booking already exits']),
     );

@@ -88,12 +88,28 @@ describe('POST /api/external/fuse-metrix/validate-pin', () => {
     expect(res.body).toEqual({ valid: false, message: 'Invalid member ID' });
   });
 
-  it.each([['1234'], ['1234567'], ['12a45'], [1234], [true], [['67510']]])('answers 422 naming member_pin for the malformed PIN %j', async (pin) => {
+  it.each([['1234'], ['1234567'], ['12a45'], [1234]])("answers the page's 'Invalid PIN' for the PIN %j of the wrong form, and counts it as a wrong guess", async (pin) => {
     const member = await createMember(t.pool, t.config.PIN_PEPPER, { pin: '67510' });
     const res = await validatePin({ member_id: member.member_id, member_pin: pin });
     expect(res.status).toBe(422);
-    expect(res.body).toEqual({ valid: false, message: 'member_pin must be a PIN of 5 or 6 digits' });
-    expect(await pinAttempts(member.member_id)).toEqual([]);
+    expect(res.body).toEqual({ valid: false, message: 'Invalid PIN' });
+    expect(await pinAttempts(member.member_id)).toEqual([expect.objectContaining({ failures: 1 })]);
+  });
+
+  it('locks the member after 5 PINs of the wrong length, as after any 5 wrong PINs', async () => {
+    const member = await createMember(t.pool, t.config.PIN_PEPPER, { pin: '67510' });
+    for (const pin of ['1', '12', '123', '1234', '1234567']) {
+      expect((await validatePin({ member_id: member.member_id, member_pin: pin })).body).toEqual({ valid: false, message: 'Invalid PIN' });
+    }
+    const locked = await validatePin({ member_id: member.member_id, member_pin: '67510' });
+    expect(locked.status).toBe(429);
+  });
+
+  it.each([[true], [['67510']], [{ pin: '67510' }]])("answers 'Invalid PIN' for a member_pin that is not text or a number (%j)", async (pin) => {
+    const member = await createMember(t.pool, t.config.PIN_PEPPER, { pin: '67510' });
+    const res = await validatePin({ member_id: member.member_id, member_pin: pin });
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual({ valid: false, message: 'Invalid PIN' });
   });
 
   describe('PIN lockout', () => {
