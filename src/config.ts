@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { mailDomainOf } from './mail/addresses';
 
 /** The only module that reads process.env. Everything else receives a Config. */
 
@@ -62,7 +63,11 @@ const envSchema = z
       .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
       .optional()
       .or(z.literal('').transform(() => undefined)),
-    MAIL_FROM: z.string().min(3).default('IBA Logbook <no-reply@tunnelflight.com>'),
+    // its domain also names every Message-ID, so it must be one address with a real domain
+    MAIL_FROM: z
+      .string()
+      .refine((value) => mailDomainOf(value) !== null, 'must be one address with a domain, e.g. IBA Logbook <no-reply@tunnelflight.com>')
+      .default('IBA Logbook <no-reply@tunnelflight.com>'),
     MAIL_OUTBOX_DIR: z.string().default(path.join(PROJECT_ROOT, '.data', 'outbox')),
     MAIL_POLL_INTERVAL_MS: positiveInt(1000),
     MAIL_MAX_ATTEMPTS: positiveInt(200),

@@ -112,7 +112,8 @@ export async function generateBenchData(pool: Pool, pinPepper: string, now: Date
           const linkExpires = new Date(flightAt.getTime() + 30 * DAY_MS);
           links.push([linkId, bookingId, createHash('sha256').update(`bench-link-${bookingId}`).digest(), linkExpires, rand() < 0.4 ? flightAt : null]);
           outboxId++;
-          outbox.push([outboxId, 'logbook/external-time-entry-active', email, 'Your flight has been logged', 1, flightAt, flightAt]);
+          // sent e-mails, as the worker leaves them: no subject or body
+          outbox.push([outboxId, `<bench-${outboxId}@bench.invalid>`, 'logbook/external-time-entry-active', email, null, 1, flightAt, flightAt]);
         }
       }
       await insertRows(connection, 'members', MEMBER_COLUMNS, members);
@@ -145,7 +146,7 @@ const BOOKING_COLUMNS = [
 ];
 const ENTRY_COLUMNS = ['logbook_entry_id', 'member_id', 'tunnel_id', 'booking_id', 'flight_at', 'minutes', 'source'];
 const LINK_COLUMNS = ['flight_time_link_id', 'booking_id', 'token_hash', 'expires_at', 'used_at'];
-const OUTBOX_COLUMNS = ['outbox_message_id', 'template', 'to_address', 'subject', 'attempts', 'next_attempt_at', 'sent_at'];
+const OUTBOX_COLUMNS = ['outbox_message_id', 'message_id', 'template', 'to_address', 'subject', 'attempts', 'next_attempt_at', 'sent_at'];
 
 async function insertRows(connection: PoolConnection, table: string, columns: string[], rows: unknown[][]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROW_CHUNK) {

@@ -31,7 +31,7 @@ export const INVALID_EMAIL_CODE = 'Invalid or expired code';
 
 export interface AuthDeps {
   pool: Pool;
-  config: Pick<Config, 'JWT_SECRET' | 'JWT_EXPIRES_IN_SECONDS' | 'PIN_PEPPER' | 'TOTP_ISSUER'>;
+  config: Pick<Config, 'JWT_SECRET' | 'JWT_EXPIRES_IN_SECONDS' | 'PIN_PEPPER' | 'TOTP_ISSUER' | 'MAIL_FROM'>;
 }
 
 export type LoginStep =
@@ -77,7 +77,7 @@ export async function login(deps: AuthDeps, credentials: Credentials, now: Date)
   await withTransaction(deps.pool, async (connection) => {
     await retireEmailOtps(connection, member.memberId, now);
     await insertEmailOtp(connection, member.memberId, hashEmailOtpCode(code, member.memberId, deps.config.PIN_PEPPER), expiresAt, now);
-    await queueEmail(connection, LOGIN_CODE_TEMPLATE, member.email, { firstName: member.firstName, code, validMinutes: EMAIL_OTP_TTL_MINUTES }, now);
+    await queueEmail(connection, deps.config, LOGIN_CODE_TEMPLATE, member.email, { firstName: member.firstName, code, validMinutes: EMAIL_OTP_TTL_MINUTES }, now);
   });
   return { requiresOtp: true, memberId: member.memberId };
 }

@@ -2,7 +2,14 @@ import type { Config } from '../config';
 import { type Pool, withTransaction } from '../db/pool';
 import { currencyRenewalDate } from '../members/flyer-currency';
 import { hashPin } from '../members/pin';
-import { type DemoMember, insertDemoConnector, insertDemoLogbookEntry, insertDemoMember, insertDemoTunnel } from './demo.model';
+import {
+  backfillDemoTunnelTimeZone,
+  type DemoMember,
+  insertDemoConnector,
+  insertDemoLogbookEntry,
+  insertDemoMember,
+  insertDemoTunnel,
+} from './demo.model';
 
 /**
  * The demo data the README documents: the members the public page uses in its examples, a lapsed
@@ -19,10 +26,11 @@ export const DEMO_CONNECTOR = {
   secret: 'demo-fuse-metrix-secret',
 } as const;
 
+/** Support Center is no place one flies at, so it keeps the neutral UTC. */
 export const DEMO_TUNNELS = [
-  { tunnelId: 1, name: 'Support Center', fuseMetrixTunnelId: null },
-  { tunnelId: 2, name: 'Demo Windtunnel Rotterdam', fuseMetrixTunnelId: 25 },
-  { tunnelId: 3, name: 'Demo Indoor Skydiving Denver', fuseMetrixTunnelId: 31 },
+  { tunnelId: 1, name: 'Support Center', fuseMetrixTunnelId: null, timeZone: 'UTC' },
+  { tunnelId: 2, name: 'Demo Windtunnel Rotterdam', fuseMetrixTunnelId: 25, timeZone: 'Europe/Amsterdam' },
+  { tunnelId: 3, name: 'Demo Indoor Skydiving Denver', fuseMetrixTunnelId: 31, timeZone: 'America/Denver' },
 ] as const;
 
 const DEMO_PINS = { 40: '123456', 60649: '67510', 70001: '24680', 70002: '13579' } as const;
@@ -114,7 +122,10 @@ export async function seedDemoData(pool: Pool, config: Pick<Config, 'PIN_PEPPER'
   ];
 
   await withTransaction(pool, async (connection) => {
-    for (const tunnel of DEMO_TUNNELS) await insertDemoTunnel(connection, tunnel);
+    for (const tunnel of DEMO_TUNNELS) {
+      await insertDemoTunnel(connection, tunnel);
+      await backfillDemoTunnelTimeZone(connection, tunnel);
+    }
     for (const member of members) await insertDemoMember(connection, member);
     for (const entry of logbook) await insertDemoLogbookEntry(connection, entry);
     await insertDemoConnector(connection, DEMO_CONNECTOR);

@@ -9,14 +9,24 @@ export interface DemoTunnel {
   tunnelId: number;
   name: string;
   fuseMetrixTunnelId: number | null;
+  timeZone: string;
 }
 
 export async function insertDemoTunnel(db: Queryable, tunnel: DemoTunnel): Promise<void> {
-  await db.execute('INSERT IGNORE INTO tunnels (tunnel_id, name, fuse_metrix_tunnel_id) VALUES (?, ?, ?)', [
+  await db.execute('INSERT IGNORE INTO tunnels (tunnel_id, name, fuse_metrix_tunnel_id, time_zone) VALUES (?, ?, ?, ?)', [
     tunnel.tunnelId,
     tunnel.name,
     tunnel.fuseMetrixTunnelId,
+    tunnel.timeZone,
   ]);
+}
+
+/**
+ * A demo tunnel seeded before tunnels had time zones was given UTC by the migration: it gets its
+ * demo zone. A zone someone set by hand since is left alone.
+ */
+export async function backfillDemoTunnelTimeZone(db: Queryable, tunnel: DemoTunnel): Promise<void> {
+  await db.execute("UPDATE tunnels SET time_zone = ? WHERE tunnel_id = ? AND name = ? AND time_zone = 'UTC'", [tunnel.timeZone, tunnel.tunnelId, tunnel.name]);
 }
 
 export interface DemoMember {

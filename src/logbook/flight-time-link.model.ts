@@ -7,6 +7,7 @@ export interface FlightTimeLink {
   expiresAt: Date;
   usedAt: Date | null;
   tunnelName: string;
+  tunnelTimeZone: string;
   flightAt: Date;
   minutesBooked: number;
   /** The logbook entry's minutes now (the booked minutes until the member corrects them). */
@@ -19,6 +20,7 @@ interface FlightTimeLinkRow extends RowDataPacket {
   expires_at: Date;
   used_at: Date | null;
   tunnel_name: string;
+  tunnel_time_zone: string;
   flight_at: Date;
   minutes_booked: number;
   current_minutes: number;
@@ -26,7 +28,7 @@ interface FlightTimeLinkRow extends RowDataPacket {
 
 export async function findFlightTimeLinkByTokenHash(db: Queryable, tokenHash: Buffer): Promise<FlightTimeLink | null> {
   const [rows] = await db.execute<FlightTimeLinkRow[]>(
-    `SELECT l.flight_time_link_id, l.booking_id, l.expires_at, l.used_at, t.name AS tunnel_name, b.flight_at,
+    `SELECT l.flight_time_link_id, l.booking_id, l.expires_at, l.used_at, t.name AS tunnel_name, t.time_zone AS tunnel_time_zone, b.flight_at,
             b.minutes_booked, COALESCE(e.minutes, b.minutes_flown, b.minutes_booked) AS current_minutes
        FROM flight_time_links l
        JOIN bookings b ON b.booking_id = l.booking_id
@@ -43,6 +45,7 @@ export async function findFlightTimeLinkByTokenHash(db: Queryable, tokenHash: Bu
     expiresAt: row.expires_at,
     usedAt: row.used_at,
     tunnelName: row.tunnel_name,
+    tunnelTimeZone: row.tunnel_time_zone,
     flightAt: row.flight_at,
     minutesBooked: row.minutes_booked,
     currentMinutes: Number(row.current_minutes),

@@ -44,7 +44,7 @@ function closedState(link: FlightTimeLink | null, now: Date): ClosedLink | null 
 function bookingOf(link: FlightTimeLink): FlightTimeBooking {
   return {
     tunnelName: link.tunnelName,
-    flightDate: formatFlightDate(link.flightAt),
+    flightDate: formatFlightDate(link.flightAt, link.tunnelTimeZone),
     minutesBooked: link.minutesBooked,
     currentMinutes: link.currentMinutes,
   };

@@ -31,6 +31,8 @@ export interface ExternalBooking {
   memberId: number;
   tunnelId: number;
   tunnelName: string;
+  /** IANA zone the flight time is shown in (UTC when the runtime does not know it) */
+  tunnelTimeZone: string;
   flightAt: Date;
   minutesBooked: number;
 }
@@ -49,7 +51,7 @@ export interface LogbookOutcome {
 export async function recordExternalBooking(
   connection: PoolConnection,
   booking: ExternalBooking,
-  config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL'>,
+  config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL' | 'MAIL_FROM'>,
   now: Date,
   lockedMember?: MemberForLogbook,
 ): Promise<LogbookOutcome> {
@@ -60,13 +62,13 @@ export async function recordExternalBooking(
     firstName: member.firstName,
     memberName: `${member.firstName} ${member.lastName}`,
     tunnelName: booking.tunnelName,
-    flightDate: formatFlightDate(booking.flightAt),
+    flightDate: formatFlightDate(booking.flightAt, booking.tunnelTimeZone),
     minutesBooked: booking.minutesBooked,
   };
 
   const currency = flyerCurrencyStatus(member.currencyRenewalAt, booking.flightAt);
   if (currency === 'Inactive') {
-    await queueEmail(connection, INACTIVE_TEMPLATE, member.email, emailParams, now);
+    await queueEmail(connection, config, INACTIVE_TEMPLATE, member.email, emailParams, now);
     return { currency, logbookEntryId: null };
   }
 
@@ -86,9 +88,10 @@ export async function recordExternalBooking(
   await insertFlightTimeLink(connection, booking.bookingId, tokenHash, expiresAt);
   await queueEmail(
     connection,
+    config,
     ACTIVE_TEMPLATE,
     member.email,
-    { ...emailParams, link: flightTimeLinkUrl(config.APP_BASE_URL, token), linkExpiresOn: formatFlightDate(expiresAt) },
+    { ...emailParams, link: flightTimeLinkUrl(config.APP_BASE_URL, token), linkExpiresOn: formatFlightDate(expiresAt, booking.tunnelTimeZone) },
     now,
   );
   return { currency, logbookEntryId };

@@ -3,6 +3,7 @@ import type { Pool } from '../db/pool';
 import { retryThroughOutage, withRetriedTransaction } from '../db/retry';
 import type { Logger } from '../logger';
 import { recordEmailParked, recordEmailSendFailure, recordEmailSent } from '../metrics/metrics';
+import { singleMailbox } from './addresses';
 import { claimDueOutboxMessages, markOutboxMessageSent, type OutboxMessage, parkOutboxMessage, recordOutboxFailure } from './outbox.model';
 import type { MailTransport } from './transport';
 
@@ -75,8 +76,16 @@ export class OutboxWorker {
 
   private async deliver(message: OutboxMessage): Promise<boolean> {
     const { pool, transport, logger, clock } = this.options;
+    const to = singleMailbox(message.to);
+    if (!to) {
+      // "a@x, b@y" in an e-mail column must not reach two mailboxes, and retrying cannot fix it
+      logger.warn({ outboxMessageId: message.id, template: message.template }, 'e-mail refused: the recipient is not one e-mail address');
+      await parkOutboxMessage(pool, message.id, 'refused: the recipient is not one e-mail address', clock());
+      recordEmailParked(message.template);
+      return false;
+    }
     try {
-      await transport.send({ messageId: outboxMessageId(message.id), to: message.to, subject: message.subject, html: message.html, text: message.text });
+      await transport.send({ messageId: message.messageId, to, subject: message.subject, html: message.html, text: message.text });
     } catch (error) {
       const reason = describeSendError(error);
       recordEmailSendFailure(message.template);
@@ -123,10 +132,6 @@ export class OutboxWorker {
     const batchSize = this.options.batchSize ?? 20;
     while (!this.stopped && (await this.runOnce()) >= batchSize);
   }
-}
-
-export function outboxMessageId(id: number): string {
-  return `<outbox-${id}@iba-fuse-metrix-api>`;
 }
 
 /** What went wrong, without the message itself: SMTP errors carry a code and the server's reply. */

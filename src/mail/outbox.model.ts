@@ -1,6 +1,8 @@
 import type { Queryable, ResultSetHeader, RowDataPacket } from '../db/pool';
 
 export interface NewOutboxMessage {
+  /** The Message-ID header, chosen now so every attempt to send this row carries the same one. */
+  messageId: string;
   template: string;
   to: string;
   subject: string;
@@ -11,15 +13,16 @@ export interface NewOutboxMessage {
 /** Queues an e-mail; pass the transaction's connection so it commits with whatever caused it. */
 export async function insertOutboxMessage(db: Queryable, message: NewOutboxMessage, now: Date): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
-    `INSERT INTO outbox_messages (template, to_address, subject, html_body, text_body, next_attempt_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    [message.template, message.to, message.subject, message.html, message.text, now, now],
+    `INSERT INTO outbox_messages (message_id, template, to_address, subject, html_body, text_body, next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [message.messageId, message.template, message.to, message.subject, message.html, message.text, now, now],
   );
   return result.insertId;
 }
 
 export interface OutboxMessage {
   id: number;
+  messageId: string;
   template: string;
   to: string;
   subject: string;
@@ -32,6 +35,7 @@ export interface OutboxMessage {
 
 interface OutboxMessageRow extends RowDataPacket {
   outbox_message_id: number;
+  message_id: string;
   template: string;
   to_address: string;
   subject: string;
@@ -48,7 +52,7 @@ interface OutboxMessageRow extends RowDataPacket {
  */
 export async function claimDueOutboxMessages(db: Queryable, now: Date, limit: number, leaseUntil: Date): Promise<OutboxMessage[]> {
   const [rows] = await db.query<OutboxMessageRow[]>(
-    `SELECT outbox_message_id, template, to_address, subject, html_body, text_body, attempts,
+    `SELECT outbox_message_id, message_id, template, to_address, subject, html_body, text_body, attempts,
             COALESCE(requeued_at, created_at) AS queued_at
        FROM outbox_messages
       WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
@@ -64,6 +68,7 @@ export async function claimDueOutboxMessages(db: Queryable, now: Date, limit: nu
   ]);
   return rows.map((row) => ({
     id: row.outbox_message_id,
+    messageId: row.message_id,
     template: row.template,
     to: row.to_address,
     subject: row.subject,
@@ -74,12 +79,15 @@ export async function claimDueOutboxMessages(db: Queryable, now: Date, limit: nu
   }));
 }
 
-/** Marks a message sent and drops its body: links and codes in it do not outlive delivery. */
+/**
+ * Marks a message sent and drops its subject and body: links and codes in them do not outlive
+ * delivery. The template name, recipient and times stay for operators.
+ */
 export async function markOutboxMessageSent(db: Queryable, id: number, now: Date): Promise<void> {
-  await db.execute('UPDATE outbox_messages SET sent_at = ?, html_body = NULL, text_body = NULL, last_error = NULL WHERE outbox_message_id = ? AND sent_at IS NULL', [
-    now,
-    id,
-  ]);
+  await db.execute(
+    'UPDATE outbox_messages SET sent_at = ?, subject = NULL, html_body = NULL, text_body = NULL, last_error = NULL WHERE outbox_message_id = ? AND sent_at IS NULL',
+    [now, id],
+  );
 }
 
 export async function recordOutboxFailure(db: Queryable, id: number, error: string, nextAttemptAt: Date): Promise<void> {

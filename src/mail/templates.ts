@@ -23,14 +23,19 @@ const SUBJECT_MAX_LENGTH = 255;
 const handlebars = Handlebars.create();
 const compiled = new Map<string, CompiledEmailTemplate>();
 
+/** Every HTML part's document: head (title, language, viewport) and the IBA header around the body. */
+const htmlLayout = handlebars.compile(fs.readFileSync(path.join(TEMPLATES_DIR, 'email-layout.html.hbs'), 'utf8'), { strict: true });
+
 /**
  * An e-mail template is three files beside each other: templates/<id>.subject.hbs, <id>.html.hbs and
  * <id>.text.hbs (id like "logbook/external-time-entry-active"). Compiled on first use and kept;
- * the HTML part escapes values, the subject and text parts are plain text and do not.
+ * the HTML part escapes values, the subject and text parts are plain text and do not. The HTML part
+ * is the body only: it is put into templates/email-layout.html.hbs, titled with the subject.
  */
 export function renderEmail(templateId: string, params: object): RenderedEmail {
   const template = compiled.get(templateId) ?? compileEmailTemplate(templateId);
-  return { subject: oneLine(template.subject(params), SUBJECT_MAX_LENGTH), html: template.html(params), text: template.text(params) };
+  const subject = oneLine(template.subject(params), SUBJECT_MAX_LENGTH);
+  return { subject, html: htmlLayout({ title: subject, body: template.html(params) }), text: template.text(params) };
 }
 
 function compileEmailTemplate(templateId: string): CompiledEmailTemplate {

@@ -3,11 +3,13 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { Mailbox } from './addresses';
 
 export interface OutgoingEmail {
   /** Stable per outbox row, so a receiver can recognise a resend after a crash between send and mark. */
   messageId: string;
-  to: string;
+  /** Structured, so nodemailer never reads it as a list of recipients. */
+  to: Mailbox;
   subject: string;
   html: string;
   text: string;
@@ -20,6 +22,13 @@ export interface MailTransport {
 }
 
 const SMTP_TIMEOUT_MS = 15_000;
+
+/** Every e-mail here is sent by the system, not a person: auto-responders and vacation replies keep quiet (RFC 3834). */
+const AUTOMATIC_HEADERS = { 'Auto-Submitted': 'auto-generated' };
+
+function nodemailerMessage(from: string, email: OutgoingEmail) {
+  return { from, ...email, to: { name: email.to.name ?? '', address: email.to.address }, headers: AUTOMATIC_HEADERS };
+}
 
 export function createMailTransport(config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_OUTBOX_DIR' | 'NODE_ENV'>, logger: Logger): MailTransport {
   if (config.SMTP_URL) return smtpTransport(config.SMTP_URL, config.MAIL_FROM);
@@ -38,7 +47,7 @@ function smtpTransport(smtpUrl: string, from: string): MailTransport {
   });
   return {
     async send(email) {
-      await transporter.sendMail({ from, ...email });
+      await transporter.sendMail(nodemailerMessage(from, email));
     },
     close: () => transporter.close(),
   };
@@ -53,12 +62,12 @@ function emlFileTransport(directory: string, from: string, logger: Logger, logLi
   const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(email) {
-      const info = await builder.sendMail({ from, ...email });
+      const info = await builder.sendMail(nodemailerMessage(from, email));
       await fs.mkdir(directory, { recursive: true });
       const file = path.join(directory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`);
       await fs.writeFile(file, info.message as Buffer);
       const links = logLinks ? (email.text.match(/https?:\/\/\S+/g) ?? []) : undefined;
-      logger.info({ file, to: email.to, subject: email.subject, links }, 'e-mail written to file (no SMTP_URL configured)');
+      logger.info({ file, to: email.to.address, subject: email.subject, links }, 'e-mail written to file (no SMTP_URL configured)');
     },
     close: () => undefined,
   };

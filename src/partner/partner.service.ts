@@ -83,7 +83,7 @@ export async function createPartnerBooking(
   pool: Pool,
   connectorId: number,
   input: CreateBookingInput,
-  config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL' | 'BOOKING_MAX_PAST_DAYS' | 'BOOKING_MAX_FUTURE_DAYS'>,
+  config: Pick<Config, 'FLYER_CURRENCY_DAYS' | 'FLIGHT_TIME_LINK_TTL_DAYS' | 'APP_BASE_URL' | 'MAIL_FROM' | 'BOOKING_MAX_PAST_DAYS' | 'BOOKING_MAX_FUTURE_DAYS'>,
   now: Date,
 ): Promise<void> {
   assertBookingDatesPlausible(input, unixSeconds(now), { maxPastDays: config.BOOKING_MAX_PAST_DAYS, maxFutureDays: config.BOOKING_MAX_FUTURE_DAYS });
@@ -110,7 +110,15 @@ export async function createPartnerBooking(
 
     await recordExternalBooking(
       connection,
-      { bookingId, memberId: member.memberId, tunnelId: tunnel.tunnelId, tunnelName: tunnel.name, flightAt, minutesBooked: input.minutes_booked },
+      {
+        bookingId,
+        memberId: member.memberId,
+        tunnelId: tunnel.tunnelId,
+        tunnelName: tunnel.name,
+        tunnelTimeZone: tunnel.timeZone,
+        flightAt,
+        minutesBooked: input.minutes_booked,
+      },
       config,
       now,
       member,

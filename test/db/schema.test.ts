@@ -75,3 +75,29 @@ describe('the database refuses bad rows', () => {
     await refuses("INSERT INTO logbook_entries (member_id, tunnel_id, flight_at, minutes, source) VALUES (999999, ?, NOW(), 5, 'manual')", [tunnel.tunnel_id]);
   });
 });
+
+describe('tunnel time zones and outbox rows', () => {
+  const refuses = (sql: string, params: unknown[]) => expect(t.pool.query(sql, params)).rejects.toMatchObject({ code: expect.any(String) });
+  const queued = (messageId: string, subject: string | null) =>
+    t.pool.query(
+      "INSERT INTO outbox_messages (message_id, template, to_address, subject, html_body, text_body, next_attempt_at) VALUES (?, 'test/plain', 'a@example.com', ?, '<p>x</p>', 'x', NOW())",
+      [messageId, subject],
+    );
+
+  it('gives a tunnel UTC unless told otherwise, and refuses what cannot be a zone name', async () => {
+    await t.pool.query("INSERT INTO tunnels (name) VALUES ('Zone-less Tunnel')");
+    const [tunnel] = await selectRows<RowDataPacket>(t.pool, "SELECT time_zone FROM tunnels WHERE name = 'Zone-less Tunnel'");
+    expect(tunnel.time_zone).toBe('UTC');
+    await refuses("INSERT INTO tunnels (name, time_zone) VALUES ('Empty zone', '')", []);
+    await refuses("INSERT INTO tunnels (name, time_zone) VALUES ('Odd zone', 'Europe/Amsterdam; DROP')", []);
+    await refuses("INSERT INTO tunnels (name, time_zone) VALUES ('No zone', NULL)", []);
+  });
+
+  it('refuses an unsent e-mail without a subject or Message-ID, a Message-ID used twice, and a message both sent and failed', async () => {
+    await refuses("INSERT INTO outbox_messages (template, to_address, subject, html_body, text_body, next_attempt_at) VALUES ('t', 'a@example.com', 's', 'h', 't', NOW())", []);
+    await refuses("INSERT INTO outbox_messages (message_id, template, to_address, subject, html_body, text_body, next_attempt_at) VALUES ('<no-subject@x.test>', 't', 'a@example.com', NULL, 'h', 't', NOW())", []);
+    await queued('<once@x.test>', 'Hello');
+    await expect(queued('<once@x.test>', 'Hello again')).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+    await refuses("UPDATE outbox_messages SET sent_at = NOW(), failed_at = NOW() WHERE message_id = '<once@x.test>'", []);
+  });
+});

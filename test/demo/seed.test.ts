@@ -53,4 +53,19 @@ describe('db:seed demo data', () => {
     expect(await selectRows(t.pool, 'SELECT id FROM fuse_metrix WHERE clientId = ?', [DEMO_CONNECTOR.clientId])).toHaveLength(1);
     expect(await selectRows(t.pool, 'SELECT member_id FROM members WHERE role_id = 1')).toHaveLength(0);
   });
+
+  it('puts the demo tunnels in their time zones, also when they were seeded before tunnels had one', async () => {
+    const zones = async () => selectRows<RowDataPacket>(t.pool, 'SELECT tunnel_id, name, time_zone FROM tunnels WHERE tunnel_id IN (1, 2, 3) ORDER BY tunnel_id');
+    expect(await zones()).toEqual([
+      { tunnel_id: 1, name: 'Support Center', time_zone: 'UTC' },
+      { tunnel_id: 2, name: 'Demo Windtunnel Rotterdam', time_zone: 'Europe/Amsterdam' },
+      { tunnel_id: 3, name: 'Demo Indoor Skydiving Denver', time_zone: 'America/Denver' },
+    ]);
+
+    // as the time-zone migration left a demo tunnel seeded before it; and a zone an operator chose
+    await t.pool.query("UPDATE tunnels SET time_zone = 'UTC' WHERE tunnel_id = 2");
+    await t.pool.query("UPDATE tunnels SET time_zone = 'America/Boise' WHERE tunnel_id = 3");
+    await seedDemoData(t.pool, t.config, new Date());
+    expect((await zones()).map((row) => row.time_zone)).toEqual(['UTC', 'Europe/Amsterdam', 'America/Boise']);
+  });
 });

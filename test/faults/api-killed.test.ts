@@ -1,5 +1,4 @@
 import { createPool, type Pool, type RowDataPacket } from '../../src/db/pool';
-import { outboxMessageId } from '../../src/mail/outbox-worker';
 import { apiEnv, type ApiProcess, freePort, startApiProcess } from '../helpers/api-process';
 import { prepareTestDatabase, testDatabaseUrl } from '../helpers/database';
 import { selectRows } from '../helpers/factories';
@@ -97,8 +96,8 @@ describe('the API process killed (SIGKILL) during a burst of create-bookings', (
     await smtp.waitForMessages(n, 40_000);
     await new Promise((r) => setTimeout(r, 1000));
     expect(smtp.messages).toHaveLength(n);
-    const ids = await selectRows<RowDataPacket>(pool, 'SELECT outbox_message_id FROM outbox_messages');
-    expect(smtp.messages.map((m) => m.messageId).sort()).toEqual(ids.map((r) => outboxMessageId(Number(r.outbox_message_id))).sort());
+    const ids = await selectRows<RowDataPacket>(pool, 'SELECT message_id FROM outbox_messages');
+    expect(smtp.messages.map((m) => m.messageId).sort()).toEqual(ids.map((r) => r.message_id).sort());
     const okEmails = new Set(written.filter((b) => ok.includes(b.purchaseId)).map((b) => b.memberEmail));
     const delivered = new Set(smtp.messages.map((m) => (Array.isArray(m.to) ? m.to[0] : m.to)?.value[0]?.address));
     expect([...okEmails].filter((email) => !delivered.has(email))).toEqual([]);

@@ -1,5 +1,4 @@
 import { createPool, type Pool, type RowDataPacket } from '../../src/db/pool';
-import { outboxMessageId } from '../../src/mail/outbox-worker';
 import { apiEnv, type ApiProcess, freePort, startApiProcess } from '../helpers/api-process';
 import { prepareTestDatabase, testDatabaseUrl } from '../helpers/database';
 import { selectRows } from '../helpers/factories';
@@ -82,8 +81,8 @@ describe('SMTP down during a burst of 200 bookings', () => {
     expect(smtp.messages).toHaveLength(BOOKINGS);
     const messageIds = smtp.messages.map((m) => m.messageId);
     expect(new Set(messageIds).size).toBe(BOOKINGS);
-    const ids = await selectRows<RowDataPacket>(pool, 'SELECT outbox_message_id FROM outbox_messages');
-    expect(messageIds.sort()).toEqual(ids.map((r) => outboxMessageId(Number(r.outbox_message_id))).sort());
+    const ids = await selectRows<RowDataPacket>(pool, 'SELECT message_id FROM outbox_messages');
+    expect(messageIds.sort()).toEqual(ids.map((r) => r.message_id).sort());
     const recipients = smtp.messages.map((m) => (Array.isArray(m.to) ? m.to[0] : m.to)?.value[0]?.address);
     expect(recipients.sort()).toEqual(world.members.map((m) => m.email).sort());
     expect(api.child.exitCode).toBeNull();

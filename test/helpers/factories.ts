@@ -11,13 +11,20 @@ export interface TunnelRow {
   tunnel_id: number;
   name: string;
   fuse_metrix_tunnel_id: number | null;
+  time_zone: string;
 }
 
+/** A tunnel bookable through FuzeMetrix; in UTC (the column's default) unless a time_zone is given. */
 export async function createTunnel(pool: Pool, fields: Partial<Omit<TunnelRow, 'tunnel_id'>> = {}): Promise<TunnelRow> {
   const name = fields.name ?? unique('Tunnel ');
   const fuseMetrixTunnelId = fields.fuse_metrix_tunnel_id === undefined ? uniqueNumber() : fields.fuse_metrix_tunnel_id;
-  const [result] = await pool.execute<ResultSetHeader>('INSERT INTO tunnels (name, fuse_metrix_tunnel_id) VALUES (?, ?)', [name, fuseMetrixTunnelId]);
-  return { tunnel_id: result.insertId, name, fuse_metrix_tunnel_id: fuseMetrixTunnelId };
+  const timeZone = fields.time_zone ?? 'UTC';
+  const [result] = await pool.execute<ResultSetHeader>('INSERT INTO tunnels (name, fuse_metrix_tunnel_id, time_zone) VALUES (?, ?, ?)', [
+    name,
+    fuseMetrixTunnelId,
+    timeZone,
+  ]);
+  return { tunnel_id: result.insertId, name, fuse_metrix_tunnel_id: fuseMetrixTunnelId, time_zone: timeZone };
 }
 
 export interface MemberFields {

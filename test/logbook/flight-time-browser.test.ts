@@ -4,9 +4,10 @@ import pino from 'pino';
 import { type Browser, chromium } from 'playwright-core';
 import { unixSeconds } from '../../src/clock';
 import type { RowDataPacket } from '../../src/db/pool';
-import { formatFlightDate } from '../../src/logbook/flight-date';
 import { OutboxWorker } from '../../src/mail/outbox-worker';
+import { renderEmail } from '../../src/mail/templates';
 import { createMailTransport } from '../../src/mail/transport';
+import { accessibilityViolations } from '../helpers/axe';
 import { createBooking, linkIn } from '../helpers/bookings';
 import { createConnector, createMember, createTunnel, selectRows } from '../helpers/factories';
 import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher';
@@ -41,62 +42,90 @@ afterAll(async () => {
   await t?.close();
 });
 
-it('a flyer opens the e-mailed link in Chromium, saves the flight time, and the link is then used', async () => {
-  const connector = await createConnector(t.pool);
-  const tunnel = await createTunnel(t.pool, { name: 'Windtunnel <b>Rotterdam</b>' });
-  const day = 24 * 60 * 60 * 1000;
-  // yesterday at 14:30 UTC: bookings are accepted for flights within days of the server clock
-  const flightAt = new Date(Math.floor(Date.now() / day) * day - day + 14.5 * 60 * 60 * 1000);
-  const member = await createMember(t.pool, t.config.PIN_PEPPER, {
-    last_flight_at: new Date(flightAt.getTime() - 50 * day),
-    flyer_currency_renewal_at: new Date(flightAt.getTime() + 130 * day),
-  });
-  const booking = await createBooking(t, connector, {
-    member_id: member.member_id,
-    tunnel_id: tunnel.fuse_metrix_tunnel_id!,
-    flight_date: unixSeconds(flightAt),
-    minutes_booked: 9,
-  });
-  expect(booking.status).toBe(200);
+const sendQueuedEmails = async () => {
+  const transport = createMailTransport(t.config, pino({ level: 'silent' }));
+  const worker = new OutboxWorker({ pool: t.pool, transport, logger: pino({ level: 'silent' }), clock: t.now, pollIntervalMs: 50 });
+  try {
+    return await worker.runOnce();
+  } finally {
+    transport.close(); // else its pooled connection holds the catcher's stop() until it times out
+  }
+};
 
-  const worker = new OutboxWorker({
-    pool: t.pool,
-    transport: createMailTransport(t.config, pino({ level: 'silent' })),
-    logger: pino({ level: 'silent' }),
-    clock: t.now,
-    pollIntervalMs: 50,
-  });
-  expect(await worker.runOnce()).toBe(1);
-  const [mail] = await smtp.waitForMessages(1);
-  const link = linkIn(mail);
-  expect(link.startsWith(`${t.config.APP_BASE_URL}/flight-time/`)).toBe(true);
-
+/** A page that records script errors and CSP violations (the pages must work under helmet's CSP without JavaScript). */
+async function watchedPage() {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  // no script errors and no CSP violations (the page must work under helmet's CSP without JavaScript)
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) problems.push(message.text());
   });
+  return { page, problems };
+}
 
+const currentMember = () =>
+  createMember(t.pool, t.config.PIN_PEPPER, { last_flight_at: new Date('2026-06-01T10:00:00Z'), flyer_currency_renewal_at: new Date('2027-06-01T10:00:00Z') });
+
+it('a flyer opens the e-mailed link in Chromium, saves the flight time, and the link is then used; every page passes axe', async () => {
+  const connector = await createConnector(t.pool);
+  const tunnel = await createTunnel(t.pool, { name: 'Windtunnel <b>Rotterdam</b>', time_zone: 'Europe/Amsterdam' });
+  const member = await currentMember();
+  // the app's clock reads an hour after the flight, for the whole test: bookings are accepted within days of it
+  t.setNow(new Date('2026-11-20T15:30:00Z'));
+  const booking = await createBooking(t, connector, {
+    member_id: member.member_id,
+    tunnel_id: tunnel.fuse_metrix_tunnel_id!,
+    flight_date: unixSeconds(new Date('2026-11-20T14:30:00Z')),
+    minutes_booked: 9,
+  });
+  expect(booking.status).toBe(200);
+
+  expect(await sendQueuedEmails()).toBe(1);
+  const [mail] = await smtp.waitForMessages(1);
+  expect(mail.text).toContain('Friday, 20 November 2026 at 15:30 CET');
+  const link = linkIn(mail);
+  expect(link.startsWith(`${t.config.APP_BASE_URL}/flight-time/`)).toBe(true);
+
+  const { page, problems } = await watchedPage();
   const opened = await page.goto(link);
   expect(opened?.status()).toBe(200);
+  await expect(page.title()).resolves.toBe('Update your flight time · IBA logbook');
+  await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
+  await expect(page.getByRole('banner').innerText()).resolves.toContain('International Bodyflight Association');
   await expect(page.locator('h1').textContent()).resolves.toBe('Update your flight time');
   const details = await page.locator('dl').innerText();
   expect(details).toContain('Windtunnel <b>Rotterdam</b>'); // shown as text, not markup
-  expect(details).toContain(formatFlightDate(flightAt));
+  expect(details).toContain('Friday, 20 November 2026 at 15:30 CET');
   expect(details).toMatch(/Minutes booked\s+9/);
   expect(details).toMatch(/In your logbook\s+9 minutes/);
+  expect(await accessibilityViolations(page)).toEqual([]);
+
+  // the hint is what a screen reader reads with the input
+  const input = page.getByLabel('Minutes you actually flew');
+  await expect(input.getAttribute('aria-describedby')).resolves.toBe('minutes-hint');
+  await expect(page.locator('#minutes-hint').innerText()).resolves.toBe('A whole number from 1 to 9. You can save it once.');
 
   // the browser's own validation holds the form back outside 1..9
-  const input = page.getByLabel('Minutes you actually flew');
   await input.fill('12');
   expect(await input.evaluate((element) => (element as unknown as { validity: { valid: boolean } }).validity.valid)).toBe(false);
+
+  // a browser that does not validate sends it anyway: the server's answer names the problem, tied to the input
+  await page.locator('form').evaluate((form) => {
+    (form as unknown as { noValidate: boolean }).noValidate = true;
+  });
+  const [rejected] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save flight time' }).click()]);
+  expect(rejected?.status()).toBe(422);
+  await expect(page.getByRole('alert').innerText()).resolves.toBe('Please enter the minutes you flew as a whole number from 1 to 9.');
+  await expect(input.getAttribute('aria-describedby')).resolves.toBe('minutes-error minutes-hint');
+  await expect(input.getAttribute('aria-invalid')).resolves.toBe('true');
+  expect(await accessibilityViolations(page)).toEqual([]);
 
   await input.fill('7');
   const [saved] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save flight time' }).click()]);
   expect(saved?.status()).toBe(200);
   expect(await page.locator('main').innerText()).toContain('Thanks! Your flight time is now 7 minutes.');
+  expect(await page.locator('main').innerText()).toContain('Friday, 20 November 2026 at 15:30 CET');
+  expect(await accessibilityViolations(page)).toEqual([]);
 
   const [row] = await selectRows<RowDataPacket>(
     t.pool,
@@ -108,6 +137,58 @@ it('a flyer opens the e-mailed link in Chromium, saves the flight time, and the 
   const reopened = await page.goto(link);
   expect(reopened?.status()).toBe(410);
   expect(await page.locator('h1').textContent()).toBe('This link has already been used');
+  expect(await accessibilityViolations(page)).toEqual([]);
   expect(problems).toEqual([]);
   await page.close();
+});
+
+it('a Denver booking shows Denver local time, MDT in summer, in the e-mail received and on the page', async () => {
+  const connector = await createConnector(t.pool);
+  const tunnel = await createTunnel(t.pool, { name: 'Indoor Skydiving Denver', time_zone: 'America/Denver' });
+  const member = await currentMember();
+  // 03:00 UTC on 15 July is still the evening of the 14th in Denver (expected text from TZ=America/Denver date)
+  t.setNow(new Date('2026-07-15T04:00:00Z'));
+  const res = await createBooking(t, connector, { member_id: member.member_id, tunnel_id: tunnel.fuse_metrix_tunnel_id!, flight_date: unixSeconds(new Date('2026-07-15T03:00:00Z')) });
+  expect(res.status).toBe(200);
+  smtp.messages.length = 0;
+  expect(await sendQueuedEmails()).toBe(1);
+  const [mail] = await smtp.waitForMessages(1);
+  expect(mail.text).toContain('Date:     Tuesday, 14 July 2026 at 21:00 MDT');
+
+  const { page, problems } = await watchedPage();
+  expect((await page.goto(linkIn(mail)))?.status()).toBe(200);
+  expect(await page.locator('dl').innerText()).toMatch(/Flight date\s+Tuesday, 14 July 2026 at 21:00 MDT/);
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
+describe('the e-mails, opened in Chromium', () => {
+  const emails = [
+    ['the active e-mail', 'logbook/external-time-entry-active'],
+    ['the inactive e-mail', 'logbook/external-time-entry-inactive'],
+    ['the sign-in code', 'auth/login-code'],
+  ] as const;
+  const params = {
+    firstName: 'Rusty',
+    memberName: 'Rusty Lewis',
+    tunnelName: 'Demo Windtunnel Rotterdam',
+    flightDate: 'Tuesday, 8 April 2025 at 09:40 CEST',
+    minutesBooked: 9,
+    link: 'https://iba.example/flight-time/abc',
+    linkExpiresOn: 'Thursday, 8 May 2025 at 09:40 CEST',
+    code: '123456',
+    validMinutes: 10,
+  };
+
+  it.each(emails)('%s has a titled, English HTML part with a viewport, the IBA header and no axe violation', async (_name, templateId) => {
+    const { subject, html } = renderEmail(templateId, params);
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.setContent(html);
+    await expect(page.title()).resolves.toBe(subject);
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
+    await expect(page.locator('meta[name=viewport]').getAttribute('content')).resolves.toBe('width=device-width, initial-scale=1');
+    await expect(page.getByRole('banner').innerText()).resolves.toContain('International Bodyflight Association');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.close();
+  });
 });

@@ -74,8 +74,8 @@ describe('GET /flight-time/:token', () => {
       expect(res.text).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
       expect(res.text).toContain('Windtunnel &lt;script&gt;alert(1)&lt;/script&gt; Rotterdam');
       expect(res.text).not.toContain('<script');
-      expect(res.text).toContain(formatFlightDate(flightAt));
-      expect(formatFlightDate(flightAt)).toMatch(/^\w+day, \d{1,2} \w+ \d{4} at 14:30 UTC$/);
+      expect(res.text).toContain(formatFlightDate(flightAt, 'UTC'));
+      expect(formatFlightDate(flightAt, 'UTC')).toMatch(/^\w+day, \d{1,2} \w+ \d{4} at 14:30 UTC$/);
       expect(res.text).toMatch(/Minutes booked<\/dt><dd>9<\/dd>/);
       expect(res.text).toContain('9 minutes');
       expect(res.text).toMatch(/<input[^>]*name="minutes"[^>]*type="number"[^>]*min="1"[^>]*max="9"/);

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { unixSeconds } from '../../src/clock';
 import type { RowDataPacket } from '../../src/db/pool';
 import { OutboxWorker } from '../../src/mail/outbox-worker';
-import { createMailTransport } from '../../src/mail/transport';
+import { createMailTransport, type MailTransport } from '../../src/mail/transport';
 import { createBooking, linkIn } from '../helpers/bookings';
 import { createConnector, createMember, createTunnel, type CreatedConnector, selectRows, type TunnelRow } from '../helpers/factories';
 import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher';
@@ -11,17 +11,20 @@ import { createTestContext, type TestContext } from '../helpers/test-app';
 let t: TestContext;
 let smtp: SmtpCatcher;
 let worker: OutboxWorker;
+let transport: MailTransport;
 let connector: CreatedConnector;
 let tunnel: TunnelRow;
 
 beforeAll(async () => {
   smtp = await startSmtpCatcher();
   t = await createTestContext({ SMTP_URL: smtp.url, MAIL_FROM: 'IBA Logbook <logbook@tunnelflight.test>' });
-  worker = new OutboxWorker({ pool: t.pool, transport: createMailTransport(t.config, pino({ level: 'silent' })), logger: pino({ level: 'silent' }), clock: t.now, pollIntervalMs: 50 });
+  transport = createMailTransport(t.config, pino({ level: 'silent' }));
+  worker = new OutboxWorker({ pool: t.pool, transport, logger: pino({ level: 'silent' }), clock: t.now, pollIntervalMs: 50 });
   connector = await createConnector(t.pool);
   tunnel = await createTunnel(t.pool, { name: 'Windtunnel <script>alert(1)</script> Rotterdam' });
 });
 afterAll(async () => {
+  transport.close(); // else its pooled connection holds the catcher's stop() until it times out
   await t.close();
   await smtp.stop();
 });
@@ -61,8 +64,18 @@ describe('the active e-mail', () => {
     expect(mail.html).toContain('Rusty Lewis &lt;b&gt;bold&lt;/b&gt;');
     expect(mail.html).not.toContain('<script>');
 
-    const [queued] = await selectRows<RowDataPacket>(t.pool, 'SELECT outbox_message_id FROM outbox_messages WHERE to_address = ?', [member.email]);
-    expect(mail.messageId).toBe(`<outbox-${queued.outbox_message_id}@iba-fuse-metrix-api>`);
+    // a Message-ID no other message anywhere has, at MAIL_FROM's domain, the one stored with the row
+    const [queued] = await selectRows<RowDataPacket>(t.pool, 'SELECT message_id FROM outbox_messages WHERE to_address = ?', [member.email]);
+    expect(mail.messageId).toBe(queued.message_id);
+    expect(mail.messageId).toMatch(/^<[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}@tunnelflight\.test>$/);
+    expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
+
+    // a whole HTML document: language, viewport, the subject as title, the IBA header
+    expect(mail.html).toMatch(/^<!doctype html>\s*<html lang="en">\s*<head>/i);
+    expect(mail.html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(mail.html).toContain('<title>Your 9 minutes at Windtunnel &lt;script&gt;alert(1)&lt;/script&gt; Rotterdam are in your IBA logbook</title>');
+    expect(mail.html).toMatch(/<header[^>]*>\s*<p[^>]*><strong[^>]*>IBA<\/strong>&nbsp; International Bodyflight Association<\/p>/);
+    expect(mail.html).toContain('<h1 style="font-size: 22px; margin: 0 0 12px;">Your flight is in your logbook</h1>');
 
     const link = linkIn(mail);
     expect(link.startsWith(`${t.config.APP_BASE_URL}/flight-time/`)).toBe(true);
@@ -95,6 +108,40 @@ describe('the inactive e-mail', () => {
     const [row] = await selectRows<RowDataPacket>(t.pool, 'SELECT last_flight_at, flyer_currency_renewal_at FROM members WHERE member_id = ?', [member.member_id]);
     expect(row.last_flight_at.toISOString()).toBe('2026-01-01T10:00:00.000Z');
     expect(row.flyer_currency_renewal_at.toISOString()).toBe('2026-06-30T10:00:00.000Z');
+  });
+});
+
+describe('flight times in the tunnel\'s local time', () => {
+  // expected texts from the system's tz database (TZ=... date), not from the code under test
+  const cases = [
+    ['America/Denver', '2026-07-15T03:00:00Z', 'Tuesday, 14 July 2026 at 21:00 MDT', 'Thursday, 13 August 2026 at 22:00 MDT'],
+    ['America/Denver', '2026-01-13T20:15:00Z', 'Tuesday, 13 January 2026 at 13:15 MST', 'Thursday, 12 February 2026 at 14:15 MST'],
+    ['Europe/Amsterdam', '2026-07-14T23:30:00Z', 'Wednesday, 15 July 2026 at 01:30 CEST', 'Friday, 14 August 2026 at 02:30 CEST'],
+    ['Europe/Amsterdam', '2026-01-13T07:40:00Z', 'Tuesday, 13 January 2026 at 08:40 CET', 'Thursday, 12 February 2026 at 09:40 CET'],
+    // a zone this runtime does not know is shown as UTC, and the booking goes through
+    ['Mars/Olympus_Mons', '2026-07-14T07:40:00Z', 'Tuesday, 14 July 2026 at 07:40 UTC', 'Thursday, 13 August 2026 at 08:40 UTC'],
+  ];
+
+  it.each(cases)('a booking at a tunnel in %s on %s shows "%s" in the e-mail and on the form', async (timeZone, flightIso, shown, linkExpiry) => {
+    const flight = new Date(flightIso);
+    const zoned = await createTunnel(t.pool, { name: `Tunnel in ${timeZone}`, time_zone: timeZone });
+    const member = await createMember(t.pool, t.config.PIN_PEPPER, { last_flight_at: new Date('2025-12-01T10:00:00Z'), flyer_currency_renewal_at: new Date('2027-06-01T10:00:00Z') });
+    t.setNow(new Date(flight.getTime() + 60 * 60_000)); // checked in an hour later; the link lasts 30 days from then
+    try {
+      const res = await createBooking(t, connector, { member_id: member.member_id, tunnel_id: zoned.fuse_metrix_tunnel_id!, flight_date: unixSeconds(flight) });
+      expect(res.status).toBe(200);
+      expect(await worker.runOnce()).toBe(1);
+      const [mail] = await smtp.waitForMessages(1);
+      for (const part of [mail.text ?? '', mail.html || '']) {
+        expect(part).toContain(shown);
+        expect(part).toContain(`until ${linkExpiry}`);
+      }
+      const page = await t.request().get(new URL(linkIn(mail)).pathname);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain(`<dt>Flight date</dt><dd>${shown}</dd>`);
+    } finally {
+      t.setNow(null);
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { signAccessToken } from '../../src/auth/jwt';
 import type { RowDataPacket } from '../../src/db/pool';
 import { OutboxWorker } from '../../src/mail/outbox-worker';
+import { newMessageId } from '../../src/mail/addresses';
 import { insertOutboxMessage } from '../../src/mail/outbox.model';
 import { createMailTransport } from '../../src/mail/transport';
 import { type AdminSession, signedInAdmin } from '../helpers/admin-session';
@@ -43,7 +44,7 @@ const SECRET_LINK = 'http://localhost:3000/flight-time/very-secret-one-time-toke
 async function queueMessage(now: Date, to = 'flyer@example.com'): Promise<number> {
   return insertOutboxMessage(
     t.pool,
-    { template: 'logbook/external-time-entry-active', to, subject: 'Your 9 minutes at Somewhere', html: `<a href="${SECRET_LINK}">link</a>`, text: `Link: ${SECRET_LINK}` },
+    { messageId: newMessageId('tunnelflight.test'), template: 'logbook/external-time-entry-active', to, subject: 'Your 9 minutes at Somewhere', html: `<a href="${SECRET_LINK}">link</a>`, text: `Link: ${SECRET_LINK}` },
     now,
   );
 }

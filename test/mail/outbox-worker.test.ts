@@ -1,10 +1,11 @@
 import pino from 'pino';
 import type { RowDataPacket } from '../../src/db/pool';
+import { newMessageId } from '../../src/mail/addresses';
 import { OutboxWorker, retryDelayMs } from '../../src/mail/outbox-worker';
 import { insertOutboxMessage } from '../../src/mail/outbox.model';
-import { createMailTransport } from '../../src/mail/transport';
+import { createMailTransport, type MailTransport } from '../../src/mail/transport';
 import { selectRows } from '../helpers/factories';
-import { startSmtpCatcher } from '../helpers/smtp-catcher';
+import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher';
 import { createTestContext, type TestContext } from '../helpers/test-app';
 
 const silent = pino({ level: 'silent' });
@@ -17,11 +18,24 @@ beforeEach(() => t.pool.query('DELETE FROM outbox_messages'));
 
 const queue = async (count: number, now: Date) => {
   for (let i = 0; i < count; i += 1) {
-    await insertOutboxMessage(t.pool, { template: 'test/plain', to: `flyer${i}@example.com`, subject: `Message ${i}`, html: `<p>Body ${i}</p>`, text: `Body ${i}` }, now);
+    await insertOutboxMessage(
+      t.pool,
+      { messageId: newMessageId('tunnelflight.test'), template: 'test/plain', to: `flyer${i}@example.com`, subject: `Message ${i}`, html: `<p>Body ${i}</p>`, text: `Body ${i}` },
+      now,
+    );
   }
 };
-const workerFor = (smtpUrl: string) =>
-  new OutboxWorker({ pool: t.pool, transport: createMailTransport({ ...t.config, SMTP_URL: smtpUrl }, silent), logger: silent, clock: t.now, pollIntervalMs: 20, batchSize: 5 });
+const transports: MailTransport[] = [];
+/** Closes the workers' pooled SMTP connections first: one left open holds the catcher's stop() until it times out. */
+const stopCatcher = (smtp: SmtpCatcher) => {
+  transports.splice(0).forEach((transport) => transport.close());
+  return smtp.stop();
+};
+const workerFor = (smtpUrl: string) => {
+  const transport = createMailTransport({ ...t.config, SMTP_URL: smtpUrl }, silent);
+  transports.push(transport);
+  return new OutboxWorker({ pool: t.pool, transport, logger: silent, clock: t.now, pollIntervalMs: 20, batchSize: 5 });
+};
 
 describe('retry back-off', () => {
   it('grows from 5 seconds and is capped at 15 minutes', () => {
@@ -66,11 +80,16 @@ describe('the outbox worker', () => {
       expect(await worker.runOnce()).toBe(0);
       const received = await back.waitForMessages(3);
       expect(received.map((mail) => mail.subject).sort()).toEqual(['Message 0', 'Message 1', 'Message 2']);
-      const sent = await selectRows<RowDataPacket>(t.pool, 'SELECT sent_at, html_body, text_body, last_error FROM outbox_messages');
-      expect(sent.every((row) => row.sent_at !== null && row.html_body === null && row.text_body === null && row.last_error === null)).toBe(true);
+      // subject and body are dropped once sent; what operators need (template, recipient, when) stays
+      const sent = await selectRows<RowDataPacket>(t.pool, 'SELECT sent_at, template, to_address, subject, html_body, text_body, last_error FROM outbox_messages');
+      for (const row of sent) {
+        expect(row).toMatchObject({ template: 'test/plain', subject: null, html_body: null, text_body: null, last_error: null });
+        expect(row.sent_at).toBeInstanceOf(Date);
+        expect(row.to_address).toMatch(/^flyer\d@example\.com$/);
+      }
     } finally {
       t.setNow(null);
-      await back.stop();
+      await stopCatcher(back);
     }
   });
 
@@ -91,7 +110,7 @@ describe('the outbox worker', () => {
       const [unsent] = await selectRows<RowDataPacket>(t.pool, 'SELECT COUNT(*) AS n FROM outbox_messages WHERE sent_at IS NULL');
       expect(Number(unsent.n)).toBe(0);
     } finally {
-      await smtp.stop();
+      await stopCatcher(smtp);
     }
   });
 });
@@ -105,21 +124,56 @@ describe('without SMTP_URL', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
     const transport = createMailTransport({ ...t.config, SMTP_URL: undefined, MAIL_OUTBOX_DIR: directory }, logger);
-    await transport.send({ messageId: '<outbox-1@test>', to: 'flyer@example.com', subject: 'Your flight', html: '<p>hi</p>', text: 'Update: http://localhost:3000/flight-time/abc123' });
+    await transport.send({ messageId: '<outbox-1@test>', to: { address: 'flyer@example.com' }, subject: 'Your flight', html: '<p>hi</p>', text: 'Update: http://localhost:3000/flight-time/abc123' });
     const files = await fs.readdir(directory);
     expect(files).toHaveLength(1);
     const eml = await fs.readFile(path.join(directory, files[0]), 'utf8');
     expect(eml).toContain('To: flyer@example.com');
     expect(eml).toContain('Subject: Your flight');
     expect(eml).toContain('Message-ID: <outbox-1@test>');
+    expect(eml).toContain('Auto-Submitted: auto-generated');
     expect(lines.join('')).toContain('http://localhost:3000/flight-time/abc123');
 
     // in production the one-time links stay out of the logs
     lines.length = 0;
     const production = createMailTransport({ ...t.config, NODE_ENV: 'production', SMTP_URL: undefined, MAIL_OUTBOX_DIR: directory }, logger);
-    await production.send({ messageId: '<outbox-2@test>', to: 'flyer@example.com', subject: 'Your flight', html: '<p>hi</p>', text: 'Update: http://localhost:3000/flight-time/def456' });
+    await production.send({ messageId: '<outbox-2@test>', to: { address: 'flyer@example.com' }, subject: 'Your flight', html: '<p>hi</p>', text: 'Update: http://localhost:3000/flight-time/def456' });
     expect(lines.join('')).toContain('e-mail written to file');
     expect(lines.join('')).not.toContain('def456');
     await fs.rm(directory, { recursive: true });
+  });
+});
+
+describe('a crash between sending and marking sent', () => {
+  it('sends the message again after its lease with the same Message-ID, so receivers can tell it is one e-mail', async () => {
+    const smtp = await startSmtpCatcher();
+    // the database refuses to mark the message sent, as if the process died right after the SMTP exchange
+    await t.pool.query(
+      "CREATE TRIGGER test_outbox_mark_fails BEFORE UPDATE ON outbox_messages FOR EACH ROW BEGIN IF NEW.sent_at IS NOT NULL THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'died before marking'; END IF; END",
+    );
+    const start = new Date('2026-11-23T10:00:00.000Z');
+    try {
+      t.setNow(start);
+      await queue(1, start);
+      const worker = workerFor(smtp.url);
+      await expect(worker.runOnce()).rejects.toThrow(/died before marking/);
+      const [first] = await smtp.waitForMessages(1);
+      await t.pool.query('DROP TRIGGER test_outbox_mark_fails');
+
+      expect(await worker.runOnce()).toBe(0); // still leased to the worker that "died"
+      t.setNow(new Date(start.getTime() + 5 * 60_000));
+      expect(await worker.runOnce()).toBe(1);
+      const [, second] = await smtp.waitForMessages(2);
+
+      const [row] = await selectRows<RowDataPacket>(t.pool, 'SELECT message_id, sent_at FROM outbox_messages');
+      expect(row.message_id).toMatch(/^<[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}@tunnelflight\.test>$/);
+      expect(first.messageId).toBe(row.message_id);
+      expect(second.messageId).toBe(row.message_id);
+      expect(row.sent_at).toBeInstanceOf(Date);
+    } finally {
+      await t.pool.query('DROP TRIGGER IF EXISTS test_outbox_mark_fails');
+      t.setNow(null);
+      await stopCatcher(smtp);
+    }
   });
 });

@@ -286,5 +286,6 @@ describe('generated bad input at every route', () => {
     expect(statuses('POST /api/auth/verify-totp')).toEqual(expect.arrayContaining([401, 422]));
     // thousands of requests: a leak of even a few hundred bytes each would show; 8 MB is noise headroom
     expect(heapAfter - heapBefore).toBeLessThan(8 * 1024 * 1024);
-  }, 240_000);
+    // generous: on a loaded 2-core machine this run has taken over 120 s; the test is about answers, not speed
+  }, 300_000);
 });

@@ -39,8 +39,8 @@ const count = async (sql: string, params: unknown[] = []) => Number((await selec
 
 async function outboxRow(fields: { sentAt?: Date; failedAt?: Date; createdAt: Date }): Promise<number> {
   const [result] = await t.pool.query<import('mysql2').ResultSetHeader>(
-    `INSERT INTO outbox_messages (template, to_address, subject, html_body, text_body, next_attempt_at, sent_at, failed_at, created_at)
-     VALUES ('test/plain', 'flyer@example.com', 'Subject', ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO outbox_messages (message_id, template, to_address, subject, html_body, text_body, next_attempt_at, sent_at, failed_at, created_at)
+     VALUES (CONCAT('<', UUID(), '@tunnelflight.test>'), 'test/plain', 'flyer@example.com', 'Subject', ?, ?, ?, ?, ?, ?)`,
     [fields.sentAt ? null : '<p>body</p>', fields.sentAt ? null : 'body', fields.createdAt, fields.sentAt ?? null, fields.failedAt ?? null, fields.createdAt],
   );
   return result.insertId;
@@ -65,8 +65,8 @@ describe('e-mails in the outbox', () => {
 
   it('works through more rows than one batch', async () => {
     await t.pool.query('DELETE FROM outbox_messages');
-    const rows = Array.from({ length: 2500 }, () => ['test/plain', 'flyer@example.com', 'Subject', ago(60 * DAY), ago(60 * DAY), ago(60 * DAY)]);
-    await t.pool.query('INSERT INTO outbox_messages (template, to_address, subject, next_attempt_at, sent_at, created_at) VALUES ?', [rows]);
+    const rows = Array.from({ length: 2500 }, (_, i) => [`<retention-${i}@tunnelflight.test>`, 'test/plain', 'flyer@example.com', 'Subject', ago(60 * DAY), ago(60 * DAY), ago(60 * DAY)]);
+    await t.pool.query('INSERT INTO outbox_messages (message_id, template, to_address, subject, next_attempt_at, sent_at, created_at) VALUES ?', [rows]);
     expect((await runRetention(t.pool, t.config, now)).sentEmails).toBe(2500);
     expect(await count('SELECT COUNT(*) AS n FROM outbox_messages')).toBe(0);
   });
