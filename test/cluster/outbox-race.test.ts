@@ -2,7 +2,8 @@ import pino from 'pino';
 import { systemClock } from '../../src/clock';
 import { createPool, type Pool, type RowDataPacket } from '../../src/db/pool';
 import { insertOutboxMessage } from '../../src/mail/outbox.model';
-import { OutboxWorker, outboxMessageId } from '../../src/mail/outbox-worker';
+import { newMessageId } from '../../src/mail/addresses';
+import { OutboxWorker } from '../../src/mail/outbox-worker';
 import { createMailTransport, type MailTransport } from '../../src/mail/transport';
 import { type SmtpCatcher, startSmtpCatcher } from '../helpers/smtp-catcher';
 import { type ClusterDatabase, conflictCount, endPools, freshClusterDatabase, NODES, type NodeNumber, nodePools } from './cluster';
@@ -38,7 +39,7 @@ describe('outbox workers on all three nodes draining one outbox', () => {
   it('send each message exactly once, though they select the same rows', async () => {
     const now = new Date();
     for (let i = 0; i < MESSAGES; i++) {
-      await insertOutboxMessage(pools[(i % 3) + 1 as NodeNumber], { template: 'test/race', to: `flyer${i}@example.com`, subject: `Message ${i}`, html: `<p>${i}</p>`, text: `${i}` }, now);
+      await insertOutboxMessage(pools[((i % 3) + 1) as NodeNumber], { messageId: newMessageId('iba.example'), template: 'test/race', to: `flyer${i}@example.com`, subject: `Message ${i}`, html: `<p>${i}</p>`, text: `${i}` }, now);
     }
     const conflictsBefore = await conflictCount(database);
 
@@ -54,8 +55,8 @@ describe('outbox workers on all three nodes draining one outbox', () => {
       await Promise.all(workers.map((worker) => worker.stop()));
     }
 
-    const [rows] = await pools[1].query<RowDataPacket[]>('SELECT outbox_message_id FROM outbox_messages');
-    const expected = rows.map((row) => outboxMessageId(Number(row.outbox_message_id))).sort();
+    const [rows] = await pools[1].query<RowDataPacket[]>('SELECT message_id FROM outbox_messages');
+    const expected = rows.map((row) => String(row.message_id)).sort();
     expect(smtp.messages.map((mail) => mail.messageId).sort()).toEqual(expected);
     for (const n of NODES) {
       const [unsent] = await pools[n].query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM outbox_messages WHERE sent_at IS NULL');
