@@ -22,6 +22,10 @@ const CONNECTION_ERROR_CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
   'ER_LOCK_DEADLOCK',
   'ER_CLIENT_INTERACTION_TIMEOUT',
+  // Galera: the node is not Synced or not in the primary component ("WSREP has not yet prepared node
+  // for application use"), or replication failed at commit
+  'ER_UNKNOWN_COM_ERROR',
+  'ER_ERROR_DURING_COMMIT',
 ]);
 
 function asMysqlError(error: unknown): MysqlError {
@@ -30,6 +34,15 @@ function asMysqlError(error: unknown): MysqlError {
 
 export function isDuplicateKeyError(error: unknown): boolean {
   return asMysqlError(error).code === 'ER_DUP_ENTRY';
+}
+
+/**
+ * The transaction was rolled back to resolve a conflict and may simply be run again: an InnoDB
+ * deadlock, or (same errno 1213) a Galera certification conflict with a write committed on another node.
+ */
+export function isConflictError(error: unknown): boolean {
+  const mysqlError = asMysqlError(error);
+  return mysqlError.code === 'ER_LOCK_DEADLOCK' || mysqlError.errno === 1213;
 }
 
 /** The database is unreachable or went away (or a lock gave up): worth a 503, and a retry by the client. */

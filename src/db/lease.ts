@@ -1,16 +1,13 @@
-import type { Queryable, RowDataPacket } from './pool';
+import { isConflictError, isDuplicateKeyError } from './errors';
+import type { Queryable, ResultSetHeader } from './pool';
 
 /**
- * Named leases in a table: "one process at a time" across API processes and across Galera nodes,
- * where GET_LOCK only locks on the node that ran it. A lease is a row with a holder and an expiry;
- * taking it is one conditional statement that commits, so it replicates like any other write and
- * two nodes cannot both win (one of two concurrent takers loses certification, or sees the row).
- * A holder that dies simply lets its lease expire.
+ * Named leases: "one process at a time" that holds on a Galera cluster, where GET_LOCK is local to
+ * the node it runs on. A lease is a row taken by one conditional statement that commits; when two
+ * holders race, one wins and the other sees a duplicate key (one server) or a certification
+ * conflict (1213, two nodes) and is told no. A lease that is not released ends at expires_at, so a
+ * holder that died blocks the others for at most its ttl.
  */
-
-interface HolderRow extends RowDataPacket {
-  holder: string;
-}
 
 /** Creates the leases table when it does not exist (usable before any migration ran). */
 export async function ensureLeaseTable(db: Queryable): Promise<void> {
@@ -23,23 +20,22 @@ export async function ensureLeaseTable(db: Queryable): Promise<void> {
 export async function tryAcquireLease(db: Queryable, name: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
   const expiresAt = new Date(now.getTime() + ttlMs);
   try {
-    // the holder changes only when the lease is expired or already ours; expires_at then moves with it
-    // (MySQL and MariaDB apply these assignments left to right, so the second sees the new holder)
-    await db.execute(
-      `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
-       ON DUPLICATE KEY UPDATE
-         holder = IF(expires_at <= ? OR holder = ?, ?, holder),
-         expires_at = IF(holder = ?, ?, expires_at)`,
-      [name, holder, expiresAt, now, holder, holder, holder, expiresAt],
-    );
+    // an existing lease is taken over once it expired, and renewed while this holder has it
+    // (mysql2 reports matched rows, so a renewal to the same expiry still counts)
+    const [taken] = await db.execute<ResultSetHeader>('UPDATE leases SET holder = ?, expires_at = ? WHERE name = ? AND (expires_at <= ? OR holder = ?)', [
+      holder,
+      expiresAt,
+      name,
+      now,
+      holder,
+    ]);
+    if (taken.affectedRows === 1) return true;
+    await db.execute('INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)', [name, holder, expiresAt]);
+    return true;
   } catch (error) {
-    // another taker won the race for the row (a deadlock, or a lost Galera certification): not ours
-    if ((error as { code?: string }).code === 'ER_LOCK_DEADLOCK') return false;
+    if (isDuplicateKeyError(error) || isConflictError(error)) return false;
     throw error;
   }
-  // affectedRows cannot tell "renewed" from "someone else's" (CLIENT_FOUND_ROWS), so read who holds it
-  const [rows] = await db.execute<HolderRow[]>('SELECT holder FROM leases WHERE name = ?', [name]);
-  return rows[0]?.holder === holder;
 }
 
 export async function releaseLease(db: Queryable, name: string, holder: string): Promise<void> {

@@ -1,12 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import Postgrator from 'postgrator';
 import { PROJECT_ROOT } from '../config';
+import { ensureLeaseTable, releaseLease, tryAcquireLease } from './lease';
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
-const MIGRATION_LOCK = 'iba_schema_migrations';
-const LOCK_WAIT_SECONDS = 120;
+const MIGRATION_LEASE = 'schema-migrations';
+/** A migrator that dies holding the lease blocks the others for at most this long; a live one renews it. */
+const LEASE_TTL_MS = 60_000;
+const LEASE_RENEW_MS = 15_000;
+const LEASE_WAIT_MS = 120_000;
 
 export interface MigrationResult {
   applied: string[];
@@ -15,15 +21,19 @@ export interface MigrationResult {
 
 /**
  * Applies migrations/NNN.do.*.sql in order with postgrator, which records them in `schemaversion`.
- * A named MySQL lock (GET_LOCK) serialises concurrent runs, so two processes starting at once
- * apply each file exactly once; the second sees the first one's work and has nothing to do.
+ * A lease (a row in `leases`, see lease.ts) serialises concurrent runs, also from processes on
+ * different Galera nodes, where GET_LOCK would only lock the node it ran on; so two processes
+ * starting at once apply each file exactly once, and the second finds nothing left to do.
  */
 export async function migrate(databaseUrl: string): Promise<MigrationResult> {
   const connection = await mysql.createConnection({ uri: databaseUrl, multipleStatements: true, timezone: 'Z' });
   try {
     await connection.query("SET time_zone = '+00:00'");
-    const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS locked', [MIGRATION_LOCK, LOCK_WAIT_SECONDS]);
-    if (rows[0]?.locked !== 1) throw new Error(`Could not take the migration lock within ${LOCK_WAIT_SECONDS} s`);
+    await ensureLeaseTable(connection);
+    const holder = `migrate ${os.hostname()} ${process.pid} ${randomUUID()}`.slice(0, 128);
+    await waitForLease(connection, holder);
+    // renewals queue behind the migration's statements on this connection and run between them
+    const renewal = setInterval(() => void tryAcquireLease(connection, MIGRATION_LEASE, holder, LEASE_TTL_MS, new Date()).catch(() => undefined), LEASE_RENEW_MS);
     try {
       const postgrator = new Postgrator({
         migrationPattern: path.join(MIGRATIONS_DIR, '*'),
@@ -39,7 +49,8 @@ export async function migrate(databaseUrl: string): Promise<MigrationResult> {
       const version = Number(await postgrator.getDatabaseVersion());
       return { applied: applied.map((migration) => path.basename(migration.filename)), version };
     } finally {
-      await connection.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]);
+      clearInterval(renewal);
+      await releaseLease(connection, MIGRATION_LEASE, holder);
     }
   } finally {
     await connection.end();
@@ -54,4 +65,12 @@ export function latestMigrationVersion(directory = MIGRATIONS_DIR): number {
     .filter((version): version is string => version !== undefined)
     .map(Number);
   return Math.max(0, ...versions);
+}
+
+async function waitForLease(connection: mysql.Connection, holder: string): Promise<void> {
+  const deadline = Date.now() + LEASE_WAIT_MS;
+  while (!(await tryAcquireLease(connection, MIGRATION_LEASE, holder, LEASE_TTL_MS, new Date()))) {
+    if (Date.now() > deadline) throw new Error(`Could not take the migration lease within ${LEASE_WAIT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+  }
 }

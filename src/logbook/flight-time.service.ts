@@ -1,4 +1,5 @@
-import { type Pool, withTransaction } from '../db/pool';
+import type { Pool } from '../db/pool';
+import { withRetriedTransaction } from '../db/retry';
 import { formatFlightDate } from './flight-date';
 import { hashFlightTimeToken } from './flight-time-token';
 import {
@@ -84,7 +85,7 @@ export async function submitFlightTime(pool: Pool, token: string, submitted: unk
     return { state: 'invalid', booking, message: minutesRangeMessage(link.minutesBooked), submitted: typeof submitted === 'string' ? submitted : '' };
   }
 
-  const won = await withTransaction(pool, async (connection) => {
+  const won = await withRetriedTransaction(pool, async (connection) => {
     if (!(await useFlightTimeLink(connection, link.linkId, now))) return false;
     await setLogbookEntryMinutes(connection, link.bookingId, minutes);
     await setBookingMinutesFlown(connection, link.bookingId, minutes);

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
-import { type Pool, withTransaction } from '../db/pool';
+import type { Pool } from '../db/pool';
+import { retryThroughOutage, withRetriedTransaction } from '../db/retry';
 import type { Logger } from '../logger';
 import { recordEmailParked, recordEmailSendFailure, recordEmailSent } from '../metrics/metrics';
 import { singleMailbox } from './addresses';
@@ -60,8 +61,10 @@ export class OutboxWorker {
     const { pool, clock, batchSize = 20, leaseMs = 5 * 60_000 } = this.options;
     const now = clock();
     // READ COMMITTED: the claim must not gap-lock the due range, or bookings queueing e-mails into it
-    // wait for the claim and deadlock with it (seen as 503s on create-booking under load)
-    const batch = await withTransaction(pool, (connection) => claimDueOutboxMessages(connection, now, batchSize, new Date(now.getTime() + leaseMs)), {
+    // wait for the claim and deadlock with it (seen as 503s on create-booking under load).
+    // The claim commits before anything is sent: on Galera, SKIP LOCKED only skips rows locked on this
+    // node, and it is the commit (certification) that tells two nodes' workers which one has a row.
+    const batch = await withRetriedTransaction(pool, (connection) => claimDueOutboxMessages(connection, now, batchSize, new Date(now.getTime() + leaseMs)), {
       isolationLevel: 'READ COMMITTED',
     });
     let sent = 0;
@@ -98,7 +101,8 @@ export class OutboxWorker {
       await recordOutboxFailure(pool, message.id, reason, nextAttemptAt);
       return false;
     }
-    await markOutboxMessageSent(pool, message.id, clock());
+    const sentAt = clock();
+    await retryThroughOutage(() => markOutboxMessageSent(pool, message.id, sentAt));
     recordEmailSent(message.template);
     logger.info({ outboxMessageId: message.id, template: message.template }, 'e-mail sent');
     return true;

@@ -1,7 +1,8 @@
 import { fromUnixSeconds, unixSeconds } from '../clock';
 import type { Config } from '../config';
 import { isDuplicateKeyError } from '../db/errors';
-import { type Pool, withTransaction } from '../db/pool';
+import type { Pool } from '../db/pool';
+import { retryOnConflict, withRetriedTransaction } from '../db/retry';
 import { tooManyRequests, unprocessable } from '../http/errors';
 import { lockMemberForLogbook, recordExternalBooking } from '../logbook/logbook.service';
 import { buildPartnerMemberView, type PartnerMemberView } from '../members/member-view';
@@ -36,11 +37,11 @@ type PinOutcome = { kind: 'valid' } | { kind: 'unknown-member' } | { kind: 'wron
 export async function validateMemberPin(pool: Pool, pinPepper: string, input: ValidatePinInput, now: Date): Promise<void> {
   // The common check-in (right PIN, no failures on record) is answered from one read with no
   // transaction: it has nothing to write, and the read waits for any guess being judged.
-  const state = await readPinCheckState(pool, input.member_id);
+  const state = await retryOnConflict(() => readPinCheckState(pool, input.member_id));
   if (!state) throw unprocessable(PARTNER_MESSAGES.memberNotFound);
   if (!state.hasFailures && pinMatches(input.member_pin, state.pinHash, pinPepper)) return;
 
-  const outcome = await withTransaction(pool, async (connection): Promise<PinOutcome> => {
+  const outcome = await withRetriedTransaction(pool, async (connection): Promise<PinOutcome> => {
     const member = await lockMember(connection, input.member_id);
     if (!member) return { kind: 'unknown-member' };
     const before = await pinAttempts.status(connection, member.memberId, now);
@@ -76,6 +77,7 @@ export async function getPartnerMember(pool: Pool, input: GetMemberInput, now: D
  * transaction. The member's row is locked first, so copies of one purchase queue behind each other in
  * one lock order; the unique key on (partner, purchase_id), not a read, turns every copy after the
  * first into a duplicate, whichever connector (or connector since deleted) sent the first.
+ * A copy that loses a Galera certification conflict is run again, and then meets the key too.
  */
 export async function createPartnerBooking(
   pool: Pool,
@@ -85,7 +87,7 @@ export async function createPartnerBooking(
   now: Date,
 ): Promise<void> {
   assertBookingDatesPlausible(input, unixSeconds(now), { maxPastDays: config.BOOKING_MAX_PAST_DAYS, maxFutureDays: config.BOOKING_MAX_FUTURE_DAYS });
-  await withTransaction(pool, async (connection) => {
+  await withRetriedTransaction(pool, async (connection) => {
     const member = await lockMemberForLogbook(connection, input.member_id);
     if (!member) throw unprocessable(PARTNER_MESSAGES.memberNotFound);
     const tunnel = await findTunnelByFuseMetrixId(connection, input.tunnel_id);

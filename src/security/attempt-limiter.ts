@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool';
+import { retryStatementOnConflict } from '../db/retry';
 import { recordLockout } from '../metrics/metrics';
 import { type AttemptKind, clearAttemptFailures, findAttemptCounter, recordAttemptFailure } from './auth-attempts.model';
 
@@ -27,7 +28,7 @@ export class AttemptLimiter {
   ) {}
 
   async status(db: Queryable, memberId: number, now: Date): Promise<AttemptStatus> {
-    const counter = await findAttemptCounter(db, memberId, this.kind);
+    const counter = await retryStatementOnConflict(db, () => findAttemptCounter(db, memberId, this.kind));
     if (!counter) return { lockedForSeconds: 0, hasFailures: false };
     const lockedForMs = counter.lockedUntil ? counter.lockedUntil.getTime() - now.getTime() : 0;
     return { lockedForSeconds: lockedForMs > 0 ? Math.ceil(lockedForMs / 1000) : 0, hasFailures: true };
@@ -36,13 +37,14 @@ export class AttemptLimiter {
   async recordFailure(db: Queryable, memberId: number, now: Date): Promise<void> {
     const windowStartedBefore = new Date(now.getTime() - this.policy.windowMs);
     const lockedUntil = new Date(now.getTime() + this.policy.lockMs);
-    await recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil);
+    await retryStatementOnConflict(db, () => recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil));
     // metrics: the failure that reached the limit is the one that set the lock (read back: guesses may run in parallel)
-    if ((await findAttemptCounter(db, memberId, this.kind))?.failures === this.policy.maxFailures) recordLockout(this.kind);
+    const counter = await retryStatementOnConflict(db, () => findAttemptCounter(db, memberId, this.kind));
+    if (counter?.failures === this.policy.maxFailures) recordLockout(this.kind);
   }
 
   /** Call after a success; pass the status read before so a clean success writes nothing. */
   async recordSuccess(db: Queryable, memberId: number, before: AttemptStatus): Promise<void> {
-    if (before.hasFailures) await clearAttemptFailures(db, memberId, this.kind);
+    if (before.hasFailures) await retryStatementOnConflict(db, () => clearAttemptFailures(db, memberId, this.kind));
   }
 }

@@ -19,10 +19,15 @@ interface AttemptRow extends RowDataPacket {
   locked_until: Date | null;
 }
 
-/** The member's recent-failure counter for one kind, or null when there were no recent failures. */
+/**
+ * The member's recent-failure counter for one kind, or null when there were no recent failures.
+ * A locking read: inside a transaction it sees the latest committed count, not the transaction's
+ * snapshot, and holds it, so the decision taken from it stands. (On Galera a failure counted through
+ * another node meanwhile aborts this transaction, to be retried, instead of being overlooked.)
+ */
 export async function findAttemptCounter(db: Queryable, memberId: number, kind: AttemptKind): Promise<AttemptCounter | null> {
   const [rows] = await db.execute<AttemptRow[]>(
-    'SELECT failures, window_starts_at, locked_until FROM auth_attempts WHERE member_id = ? AND kind = ?',
+    'SELECT failures, window_starts_at, locked_until FROM auth_attempts WHERE member_id = ? AND kind = ? FOR UPDATE',
     [memberId, kind],
   );
   const row = rows[0];
