@@ -52,12 +52,12 @@ export function createApp(deps: AppDeps): Express {
   const features: Feature[] = [
     { router: createHealthRouter(deps), describe: describeHealthRoutes },
     // the check-in hot path first: its routes are exact paths, so /op and the rest are unaffected
-    { router: createPartnerRouter(deps), describe: describePartnerRoutes },
-    { router: createOAuthRouter(deps), describe: describeOAuthRoutes },
+    { router: createPartnerRouter({ ...deps, secrets }), describe: describePartnerRoutes },
+    { router: createOAuthRouter({ ...deps, secrets }), describe: describeOAuthRoutes },
     { router: createAuthRouter({ ...deps, secrets, argon2 }), describe: describeAuthRoutes },
     // before the connector console, whose catch-all answers every other /op path with a 404
     { router: createDeadLetterRouter(deps), describe: describeDeadLetterRoutes },
-    { router: createConnectorsRouter(deps), describe: describeConnectorRoutes },
+    { router: createConnectorsRouter({ ...deps, secrets }), describe: describeConnectorRoutes },
     { router: createFlightTimeRouter(deps), describe: describeFlightTimeRoutes },
     { router: createMetricsRouter(deps), describe: describeMetricsRoutes },
   ];

@@ -3,7 +3,7 @@ import { withTransaction } from '../db/pool';
 import { badRequest, HttpError, tooManyRequests, unauthorized } from '../http/errors';
 import { AttemptLimiter, type AttemptStatus } from '../security/attempt-limiter';
 import { TOTP_SECRET_COLUMN } from '../security/encrypted-columns';
-import { replaceStoredSecret } from '../security/encrypted-columns.model';
+import { type OpenedSecret, openStoredSecret } from '../security/stored-secret';
 import { hashPassword, passwordMatches } from '../security/passwords';
 import { type AuthMember, claimTotpStep, enableTotp, storePendingTotpSecret } from './auth-member.model';
 import { deleteBackupCodes, findUnusedBackupCodes, insertBackupCodes, markBackupCodeUsed } from './backup-code.model';
@@ -108,13 +108,8 @@ export async function verifyTotp(deps: AuthDeps, input: CodeInput, caller: Calle
  * The member's TOTP secret in clear. A plain secret (stored before encryption) or one sealed under
  * an old key is sealed under the current key on the way, unless the row changed meanwhile.
  */
-async function readTotpSecret(deps: AuthDeps, memberId: number, stored: string): Promise<{ secret: string; stored: string }> {
-  const context = TOTP_SECRET_COLUMN.context(memberId);
-  const { value, needsReseal } = deps.secrets.reveal(stored, context);
-  if (!needsReseal) return { secret: value, stored };
-  const resealed = deps.secrets.seal(value, context);
-  const replaced = await replaceStoredSecret(deps.pool, TOTP_SECRET_COLUMN, memberId, stored, resealed);
-  return { secret: value, stored: replaced ? resealed : stored };
+function readTotpSecret(deps: AuthDeps, memberId: number, stored: string): Promise<OpenedSecret> {
+  return openStoredSecret(deps.pool, deps.secrets, TOTP_SECRET_COLUMN, memberId, stored);
 }
 
 async function checkTotpNotLocked(deps: AuthDeps, memberId: number, now: Date): Promise<AttemptStatus> {

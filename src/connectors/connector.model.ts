@@ -52,13 +52,18 @@ export interface NewConnector {
   createdAt: number;
 }
 
-/** The same INSERT the runbook's direct-SQL shortcut runs. */
+/** The same INSERT the runbook's direct-SQL shortcut runs (the secret as given: the caller seals it). */
 export async function insertConnector(db: Queryable, connector: NewConnector): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
     'INSERT INTO fuse_metrix (email, created_by, secret, clientId, created_at) VALUES (?, ?, ?, ?, ?)',
     [connector.email, connector.createdBy, connector.secret, connector.clientId, connector.createdAt],
   );
   return result.insertId;
+}
+
+/** Replaces the stored secret, e.g. with its sealed form once the row's id is known. */
+export async function setConnectorSecret(db: Queryable, id: number, storedSecret: string): Promise<void> {
+  await db.execute('UPDATE fuse_metrix SET secret = ? WHERE id = ?', [storedSecret, id]);
 }
 
 export async function listConnectors(db: Queryable): Promise<Connector[]> {
@@ -87,14 +92,15 @@ export async function deleteConnector(db: Queryable, id: number): Promise<boolea
 }
 
 /**
- * Puts a new secret in place and keeps the current one as previous_secret until previousExpiresAt
- * (Unix seconds). The credentials version moves on: access tokens issued before stop working.
+ * Puts a new secret in place (as stored: sealed by the caller) and keeps the current one, as stored,
+ * as previous_secret until previousExpiresAt (Unix seconds). The credentials version moves on: access
+ * tokens issued before stop working.
  */
-export async function rotateConnectorSecret(db: Queryable, id: number, newSecret: string, previousExpiresAt: number): Promise<void> {
+export async function rotateConnectorSecret(db: Queryable, id: number, newStoredSecret: string, previousExpiresAt: number): Promise<void> {
   await db.execute(
     `UPDATE fuse_metrix SET previous_secret = secret, previous_secret_expires_at = ?, secret = ?, credentials_version = credentials_version + 1
       WHERE id = ?`,
-    [previousExpiresAt, newSecret, id],
+    [previousExpiresAt, newStoredSecret, id],
   );
 }
 

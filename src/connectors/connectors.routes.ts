@@ -5,6 +5,7 @@ import { roleGuard, signedInMember } from '../auth/require-role';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Pool } from '../db/pool';
+import type { SecretBox } from '../security/secret-box';
 import { badRequest, notFound } from '../http/errors';
 import { jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
 import { parseInput } from '../http/validate';
@@ -35,14 +36,16 @@ const OP = '/api/external/fuse-metrix/op';
 
 export interface ConnectorRouterDeps {
   pool: Pool;
+  secrets: SecretBox;
   config: Pick<Config, 'JWT_SECRET' | 'JWT_CLOCK_TOLERANCE_SECONDS' | 'CONNECTOR_SECRET_OVERLAP_HOURS'>;
   clock: Clock;
 }
 
 /**
- * The admin console for partner credentials (the runbook's /op endpoints), role 1 only. Mounted
- * before the partner router, and it answers every /op path itself, so no /op request ever meets the
- * partner signature check.
+ * The admin console for partner credentials (the runbook's /op endpoints), role 1 only. It answers
+ * every /op path itself (the partner routes are exact paths), so no /op request ever meets the
+ * partner signature check. Secrets are stored sealed and shown in clear, as the runbook needs; every
+ * answer that shows one is audited.
  */
 export function createConnectorsRouter(deps: ConnectorRouterDeps): Router {
   const router = Router();
@@ -52,27 +55,27 @@ export function createConnectorsRouter(deps: ConnectorRouterDeps): Router {
 
   router.post(OP, admin, async (req, res) => {
     const { email } = parseInput(createConnectorSchema, req.body);
-    await createConnector(deps.pool, actor(req), email, deps.clock());
+    await createConnector(deps, actor(req), email, deps.clock());
     res.json({ status: true, message: 'User created successfully' });
   });
 
   router.get(OP, admin, async (req, res) => {
     const now = deps.clock();
-    const connectors = await listConnectorsAudited(deps.pool, actor(req), now);
+    const connectors = await listConnectorsAudited(deps, actor(req), now);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: true, message: 'Users fetched successfully', data: connectors.map((connector) => connectorView(connector, now)) });
   });
 
   router.put(OP, admin, async (req, res) => {
     const { id, email } = parseInput(updateConnectorSchema, req.body);
-    const connector = await changeConnectorEmail(deps.pool, actor(req), id, email, deps.clock());
+    const connector = await changeConnectorEmail(deps, actor(req), id, email, deps.clock());
     res.json({ status: true, message: 'User updated successfully', data: connectorView(connector, deps.clock()) });
   });
 
   router.post(`${OP}/generate-token`, admin, async (req, res) => {
     const clientId = headerValue(req.headers['client-id']) ?? headerValue(req.headers.clientid);
     if (!clientId) throw badRequest('client-id header is required');
-    const token = await generatePartnerToken(deps.pool, actor(req), clientId, req.body, deps.clock());
+    const token = await generatePartnerToken(deps, actor(req), clientId, req.body, deps.clock());
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: true, message: 'Token generated successfully', token });
   });
@@ -80,7 +83,7 @@ export function createConnectorsRouter(deps: ConnectorRouterDeps): Router {
   router.get(`${OP}/:id`, admin, async (req, res) => {
     const { id } = parseInput(connectorIdParamsSchema, req.params);
     const now = deps.clock();
-    const connector = await getConnector(deps.pool, actor(req), id, now);
+    const connector = await getConnector(deps, actor(req), id, now);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: true, message: 'User fetched successfully', data: connectorView(connector, now) });
   });
@@ -90,20 +93,20 @@ export function createConnectorsRouter(deps: ConnectorRouterDeps): Router {
     const { id } = parseInput(connectorIdParamsSchema, req.params);
     const body = parseInput(updateConnectorSchema, { id, ...(typeof req.body === 'object' && req.body !== null ? req.body : {}) });
     if (body.id !== id) throw badRequest('id in the body does not match the id in the path');
-    const connector = await changeConnectorEmail(deps.pool, actor(req), id, body.email, deps.clock());
+    const connector = await changeConnectorEmail(deps, actor(req), id, body.email, deps.clock());
     res.json({ status: true, message: 'User updated successfully', data: connectorView(connector, deps.clock()) });
   });
 
   router.delete(`${OP}/:id`, admin, async (req, res) => {
     const { id } = parseInput(connectorIdParamsSchema, req.params);
-    await removeConnector(deps.pool, actor(req), id, deps.clock());
+    await removeConnector(deps, actor(req), id, deps.clock());
     res.json({ status: true, message: 'User deleted successfully' });
   });
 
   router.post(`${OP}/:id/rotate-secret`, admin, async (req, res) => {
     const { id } = parseInput(connectorIdParamsSchema, req.params);
     const now = deps.clock();
-    const connector = await rotateSecret(deps.pool, actor(req), id, deps.config.CONNECTOR_SECRET_OVERLAP_HOURS, now);
+    const connector = await rotateSecret(deps, actor(req), id, deps.config.CONNECTOR_SECRET_OVERLAP_HOURS, now);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: true, message: 'Secret rotated successfully', data: connectorView(connector, now) });
   });
@@ -112,7 +115,7 @@ export function createConnectorsRouter(deps: ConnectorRouterDeps): Router {
     const { id } = parseInput(connectorIdParamsSchema, req.params);
     const { auth_methods: authMethods, scopes } = parseInput(connectorAccessSchema, req.body);
     const now = deps.clock();
-    const connector = await changeConnectorAccess(deps.pool, actor(req), id, { authMethods, scopes }, now);
+    const connector = await changeConnectorAccess(deps, actor(req), id, { authMethods, scopes }, now);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: true, message: 'Access updated successfully', data: connectorView(connector, now) });
   });

@@ -2,6 +2,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { type OpenAPIRegistry } from '../http/openapi';
+import type { SecretBox } from '../security/secret-box';
 import { oauthError } from './oauth-errors';
 import { type ClientCredentialsRequest, grantClientCredentials } from './oauth.service';
 
@@ -9,11 +10,11 @@ export const OAUTH_TOKEN_PATH = '/api/oauth/token';
 const FORM = 'application/x-www-form-urlencoded';
 
 /** The OAuth2 token endpoint for partners (client credentials grant, RFC 6749 §4.4). */
-export function createOAuthRouter(deps: Pick<AppDeps, 'pool' | 'config' | 'clock'>): Router {
+export function createOAuthRouter(deps: Pick<AppDeps, 'pool' | 'config' | 'clock'> & { secrets: SecretBox }): Router {
   const router = Router();
   router.post(OAUTH_TOKEN_PATH, async (req, res) => {
     const request = readTokenRequest(req);
-    const answer = await grantClientCredentials(deps.pool, deps.config, request, deps.clock());
+    const answer = await grantClientCredentials(deps, request, deps.clock());
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(answer);
   });
   return router;

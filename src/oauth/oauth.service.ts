@@ -1,8 +1,10 @@
 import type { Config } from '../config';
 import { activeSecrets } from '../connectors/active-secrets';
 import { PARTNER_SCOPES, type PartnerScope } from '../connectors/connector-access';
-import { type ConnectorCredentials, findConnectorByClientId } from '../connectors/connector-lookup.model';
+import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
+import { findConnectorCredentials } from '../connectors/connector-secrets';
 import type { Queryable } from '../db/pool';
+import type { SecretBox } from '../security/secret-box';
 import { issueAccessToken } from './access-token';
 import { clientSecretMatches } from './client-credentials';
 import { oauthError } from './oauth-errors';
@@ -37,19 +39,25 @@ const NO_SECRETS = ['no-such-connector'];
  * secret (the current one, or the previous one during a rotation overlap) and gets a short-lived
  * access token for the scopes it asked for, or all it may hold.
  */
-export async function grantClientCredentials(db: Queryable, config: GrantConfig, request: ClientCredentialsRequest, now: Date): Promise<AccessTokenResponse> {
-  const connector = (await authenticateClient(db, request, now)) ?? (request.unencoded && (await authenticateClient(db, request.unencoded, now)));
+export interface GrantDeps {
+  pool: Queryable;
+  secrets: SecretBox;
+  config: GrantConfig;
+}
+
+export async function grantClientCredentials(deps: GrantDeps, request: ClientCredentialsRequest, now: Date): Promise<AccessTokenResponse> {
+  const connector = (await authenticateClient(deps, request, now)) ?? (request.unencoded && (await authenticateClient(deps, request.unencoded, now)));
   if (!connector) throw oauthError('invalid_client', INVALID_CLIENT);
   if (!connector.authMethods.includes('oauth')) throw oauthError('unauthorized_client', 'This client may not use OAuth access tokens');
 
   const scopes = grantedScopes(request.scope, connector.scopes);
-  const { accessToken, expiresIn } = issueAccessToken(config, connector, scopes, now);
+  const { accessToken, expiresIn } = issueAccessToken(deps.config, connector, scopes, now);
   return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scopes.join(' ') };
 }
 
 /** The connector these credentials belong to, or null; an unknown client id costs the same comparison as a wrong secret. */
-async function authenticateClient(db: Queryable, credentials: ClientCredentials, now: Date): Promise<ConnectorCredentials | null> {
-  const connector = await findConnectorByClientId(db, credentials.clientId);
+async function authenticateClient(deps: GrantDeps, credentials: ClientCredentials, now: Date): Promise<ConnectorCredentials | null> {
+  const connector = await findConnectorCredentials(deps.pool, deps.secrets, credentials.clientId);
   const matches = clientSecretMatches(credentials.clientSecret, connector ? activeSecrets(connector, now) : NO_SECRETS);
   return connector && matches ? connector : null;
 }

@@ -1,9 +1,11 @@
 import type { Request } from 'express';
 import type { Config } from '../config';
 import type { PartnerScope } from '../connectors/connector-access';
-import { type ConnectorCredentials, findConnectorByClientId } from '../connectors/connector-lookup.model';
+import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
+import { findConnectorCredentials } from '../connectors/connector-secrets';
 import type { Queryable } from '../db/pool';
 import { HttpError } from '../http/errors';
+import type { SecretBox } from '../security/secret-box';
 import { countedSignatureFailure as counted } from '../metrics/metrics';
 import { type AccessTokenProblem, AccessTokenRefused, accessTokenSubject, verifyAccessToken } from '../oauth/access-token';
 
@@ -40,11 +42,11 @@ export interface AccessTokenVerdict {
  * cache), so a rotated, restricted or deleted connector's tokens stop working at once. The scopes it
  * grants are the token's, narrowed to what the connector may still hold.
  */
-export async function checkAccessToken(req: Request, db: Queryable, config: AccessTokenConfig, now: Date): Promise<AccessTokenVerdict> {
+export async function checkAccessToken(req: Request, db: Queryable, secrets: SecretBox, config: AccessTokenConfig, now: Date): Promise<AccessTokenVerdict> {
   const token = BEARER_JWT.exec(req.get('authorization') ?? '')![1];
   let connector: ConnectorCredentials | null = null;
   try {
-    connector = await findConnectorByClientId(db, accessTokenSubject(token));
+    connector = await findConnectorCredentials(db, secrets, accessTokenSubject(token));
     if (!connector) throw new AccessTokenRefused('invalid');
     const tokenScopes = verifyAccessToken(config, token, connector, now);
     return { connector, scopes: connector.scopes.filter((scope) => tokenScopes.includes(scope)) };

@@ -1,5 +1,7 @@
-import { type ConnectorCredentials, findConnectorByClientId } from '../connectors/connector-lookup.model';
+import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
+import { findConnectorCredentials } from '../connectors/connector-secrets';
 import type { Queryable } from '../db/pool';
+import type { SecretBox } from '../security/secret-box';
 
 /**
  * How long a connector's credentials read for one request are reused for the next. The database
@@ -29,6 +31,7 @@ export class ConnectorCredentialsCache {
 
   constructor(
     private readonly db: Queryable,
+    private readonly secrets: SecretBox,
     private readonly ttlMs = CONNECTOR_CACHE_TTL_MS,
   ) {}
 
@@ -40,7 +43,7 @@ export class ConnectorCredentialsCache {
 
   /** Reads the connector from the database now, and remembers it (or forgets it, when it is gone). */
   async refresh(clientId: string): Promise<ConnectorCredentials | null> {
-    const credentials = await findConnectorByClientId(this.db, clientId);
+    const credentials = await findConnectorCredentials(this.db, this.secrets, clientId);
     if (credentials) this.entries.set(clientId, { credentials, readAt: performance.now() });
     else this.entries.delete(clientId);
     return credentials;

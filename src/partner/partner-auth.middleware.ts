@@ -6,6 +6,7 @@ import type { ConnectorCredentials } from '../connectors/connector-lookup.model'
 import type { Queryable } from '../db/pool';
 import { forbidden, HttpError } from '../http/errors';
 import { countedSignatureFailure as counted } from '../metrics/metrics';
+import type { SecretBox } from '../security/secret-box';
 import { checkAccessToken, isAccessTokenRequest } from './access-token-check';
 import { ConnectorCredentialsCache } from './connector-cache';
 import { checkLegacySignature } from './legacy-signature';
@@ -16,6 +17,7 @@ import { checkTimestampedSignature, isTimestampedRequest, TIMESTAMPED_MESSAGES }
 
 export interface PartnerAuthDeps {
   pool: Queryable;
+  secrets: SecretBox;
   config: Pick<Config, 'JWT_SECRET' | 'APP_BASE_URL' | 'OAUTH_ACCESS_TOKEN_TTL_SECONDS' | 'JWT_CLOCK_TOLERANCE_SECONDS' | 'PARTNER_SIGNATURE_WINDOW_SECONDS'>;
   clock: Clock;
 }
@@ -28,7 +30,7 @@ export interface PartnerAuthDeps {
  * was signed: the body of a POST, the query of a GET.
  */
 export function partnerAuthGuard(deps: PartnerAuthDeps) {
-  const connectors = new ConnectorCredentialsCache(deps.pool);
+  const connectors = new ConnectorCredentialsCache(deps.pool, deps.secrets);
 
   const verify: Record<SigningMethod, (req: Request, scope: PartnerScope, now: Date) => Promise<ConnectorCredentials>> = {
     'legacy-hmac': async (req, scope, now) => {
@@ -51,7 +53,7 @@ export function partnerAuthGuard(deps: PartnerAuthDeps) {
     },
     oauth: async (req, scope, now) => {
       refuseUnparsedBody(req);
-      const verdict = await checkAccessToken(req, deps.pool, deps.config, now);
+      const verdict = await checkAccessToken(req, deps.pool, deps.secrets, deps.config, now);
       authorise(verdict.connector, 'oauth', verdict.scopes, scope);
       return verdict.connector;
     },

@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import { parseInput } from '../http/validate';
+import type { SecretBox } from '../security/secret-box';
 import { partnerAuthGuard } from './partner-auth.middleware';
 import { partnerCallerOf } from './partner-caller';
 import { createBookingSchema, getMemberSchema, validatePinSchema } from './partner.schemas';
@@ -17,13 +18,14 @@ export const PARTNER_PATHS = {
 export interface PartnerDeps {
   config: Config;
   pool: Pool;
+  secrets: SecretBox;
   clock: Clock;
 }
 
 /** The FuzeMetrix partner endpoints, each behind the partner check with the scope it needs. */
-export function createPartnerRouter({ config, pool, clock }: PartnerDeps): Router {
+export function createPartnerRouter({ config, pool, secrets, clock }: PartnerDeps): Router {
   const router = Router();
-  const requirePartner = partnerAuthGuard({ pool, config, clock });
+  const requirePartner = partnerAuthGuard({ pool, secrets, config, clock });
   const readMembers = requirePartner('members:read');
 
   router.post(PARTNER_PATHS.validatePin, readMembers, async (req, res) => {

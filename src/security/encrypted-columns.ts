@@ -20,7 +20,19 @@ export const TOTP_SECRET_COLUMN: EncryptedColumn = {
   context: (memberId) => `members.totp_secret:${memberId}`,
 };
 
-export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [TOTP_SECRET_COLUMN];
+/** A connector's secret and its rotated-out predecessor share a context: rotation moves the sealed value as is. */
+const connectorSecretContext = (connectorId: number) => `fuse_metrix.secret:${connectorId}`;
+
+export const CONNECTOR_SECRET_COLUMN: EncryptedColumn = { table: 'fuse_metrix', idColumn: 'id', column: 'secret', context: connectorSecretContext };
+
+export const CONNECTOR_PREVIOUS_SECRET_COLUMN: EncryptedColumn = {
+  table: 'fuse_metrix',
+  idColumn: 'id',
+  column: 'previous_secret',
+  context: connectorSecretContext,
+};
+
+export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [TOTP_SECRET_COLUMN, CONNECTOR_SECRET_COLUMN, CONNECTOR_PREVIOUS_SECRET_COLUMN];
 
 /** `members.totp_secret`, for messages. */
 export const columnName = (column: EncryptedColumn) => `${column.table}.${column.column}`;

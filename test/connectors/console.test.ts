@@ -55,7 +55,10 @@ describe('POST /op', () => {
     expect(row).toMatchObject({ created_by: admin.memberId, previous_secret: null, previous_secret_expires_at: null });
     expect(Number(row.created_at)).toBe(unix(T0));
     expect(row.clientId).toMatch(/^[0-9a-f]{32}$/);
-    expect(row.secret).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    // stored sealed; shown in clear, in the runbook's format (16 random bytes in base64)
+    expect(row.secret).toMatch(/^enc1:/);
+    const shown = await t.request().get(`${OP}/${row.id}`).set('token', admin.token);
+    expect(shown.body.data.secret).toMatch(/^[A-Za-z0-9+/]{22}==$/);
   });
 
   it('answers 422 for a missing, malformed or non-string email, and writes nothing', async () => {

@@ -282,13 +282,20 @@ describe('a scrape while the database is down', () => {
 
 describe('event-loop lag and memory', () => {
   it('show a blocked event loop and memory taken', async () => {
-    await scrape(); // the lag histogram restarts after each scrape
+    const blockAndScrape = async () => {
+      await scrape(); // the lag histogram restarts after each scrape
+      const until = Date.now() + 600;
+      while (Date.now() < until); // block the loop, as a slow synchronous handler would
+      return scrape();
+    };
+    // on a loaded machine one sample can miss the block: the lag must show in one of three tries
+    const lags: number[] = [];
+    for (let attempt = 0; attempt < 3 && !lags.some((lag) => lag >= 0.25); attempt++) lags.push((await blockAndScrape()).value('nodejs_eventloop_lag_max_seconds'));
+    expect(Math.max(...lags)).toBeGreaterThanOrEqual(0.25);
+
     const before = await scrape();
-    const until = Date.now() + 300;
-    while (Date.now() < until); // block the loop, as a slow synchronous handler would
     const ballast = Buffer.alloc(96 * 1024 * 1024, 1);
     const after = await scrape();
-    expect(after.value('nodejs_eventloop_lag_max_seconds')).toBeGreaterThanOrEqual(0.25);
     // half the ballast: the collector may free other buffers of this jest worker between the scrapes
     expect(after.value('nodejs_external_memory_bytes') - before.value('nodejs_external_memory_bytes')).toBeGreaterThanOrEqual(48 * 1024 * 1024);
     expect(after.value('process_resident_memory_bytes') - before.value('process_resident_memory_bytes')).toBeGreaterThanOrEqual(48 * 1024 * 1024);
