@@ -21,7 +21,8 @@ export function envelopeFor(path: string): Envelope {
 /** The RFC 6749 error code for an OAuth failure that did not name one. */
 function oauthErrorCode(status: number): string {
   if (status === 401) return 'invalid_client';
-  if (status >= 500) return 'temporarily_unavailable';
+  // a rate limit or an outage: RFC 6749's word for "come back later" (with Retry-After)
+  if (status === 429 || status >= 500) return 'temporarily_unavailable';
   return 'invalid_request';
 }
 

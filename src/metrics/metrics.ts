@@ -56,6 +56,13 @@ const signInLockouts = new Counter({
   registers: [processRegistry],
 });
 
+const wrongPins = new Counter({
+  name: 'iba_partner_wrong_pins_total',
+  help: 'Wrong PINs sent to validate-pin, by connector id: a rise is a guessing attack through a partner (or a broken desk)',
+  labelNames: ['connector'] as const,
+  registers: [processRegistry],
+});
+
 const signatureFailures = new Counter({
   name: 'iba_partner_signature_failures_total',
   help: 'Partner requests refused by the signature check, by connector id ("unknown" when the client id is missing or matches no connector) and reason',
@@ -94,6 +101,10 @@ export type SignatureFailureReason =
 export function countedSignatureFailure<E>(connectorId: number | null, reason: SignatureFailureReason, error: E): E {
   signatureFailures.inc({ connector: connectorId === null ? UNKNOWN_CONNECTOR : String(connectorId), reason });
   return error;
+}
+
+export function recordWrongPin(connectorId: number): void {
+  wrongPins.inc({ connector: String(connectorId) });
 }
 
 /** A lock has just been set on a member's guesses of one kind of secret ('pin', or a sign-in factor). */

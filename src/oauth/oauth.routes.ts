@@ -2,6 +2,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { type OpenAPIRegistry } from '../http/openapi';
+import { rateLimit } from '../http/rate-limit';
 import type { SecretBox } from '../security/secret-box';
 import { oauthError } from './oauth-errors';
 import { type ClientCredentialsRequest, grantClientCredentials } from './oauth.service';
@@ -12,7 +13,9 @@ const FORM = 'application/x-www-form-urlencoded';
 /** The OAuth2 token endpoint for partners (client credentials grant, RFC 6749 §4.4). */
 export function createOAuthRouter(deps: Pick<AppDeps, 'pool' | 'config' | 'clock'> & { secrets: SecretBox }): Router {
   const router = Router();
-  router.post(OAUTH_TOKEN_PATH, async (req, res) => {
+  // per client address, shared by every process: a partner needs a token every few minutes; guessing secrets needs many
+  const limit = rateLimit(deps.pool, { name: 'oauth-token', perMinute: deps.config.RATE_LIMIT_OAUTH_TOKEN_PER_MINUTE });
+  router.post(OAUTH_TOKEN_PATH, limit, async (req, res) => {
     const request = readTokenRequest(req);
     const answer = await grantClientCredentials(deps, request, deps.clock());
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(answer);
@@ -111,6 +114,10 @@ export function describeOAuthRoutes(registry: OpenAPIRegistry): void {
       200: { description: 'The access token (Cache-Control: no-store)', content: { 'application/json': { schema: tokenResponseSchema } } },
       400: failure('invalid_request, invalid_scope, unauthorized_client or unsupported_grant_type'),
       401: failure('invalid_client: unknown client id or wrong secret'),
+      429: {
+        ...failure('temporarily_unavailable: too many token requests from this address (RATE_LIMIT_OAUTH_TOKEN_PER_MINUTE)'),
+        headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+      },
     },
   });
 }

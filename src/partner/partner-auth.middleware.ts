@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { PartnerScope, SigningMethod } from '../connectors/connector-access';
 import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
 import type { Queryable } from '../db/pool';
+import { addressKey, clientAddress } from '../http/client-address';
 import { forbidden, HttpError } from '../http/errors';
 import { countedSignatureFailure as counted } from '../metrics/metrics';
 import type { SecretBox } from '../security/secret-box';
@@ -11,6 +12,7 @@ import { checkAccessToken, isAccessTokenRequest } from './access-token-check';
 import { ConnectorCredentialsCache } from './connector-cache';
 import { checkLegacySignature } from './legacy-signature';
 import { setPartnerCaller } from './partner-caller';
+import { PartnerLimits } from './partner-limits';
 import { recordPartnerSignature } from './partner-signature.model';
 import { refuseGetWithBody, refuseUnparsedBody } from './signed-body';
 import { checkTimestampedSignature, isTimestampedRequest, TIMESTAMPED_MESSAGES } from './timestamped-signature';
@@ -18,7 +20,16 @@ import { checkTimestampedSignature, isTimestampedRequest, TIMESTAMPED_MESSAGES }
 export interface PartnerAuthDeps {
   pool: Queryable;
   secrets: SecretBox;
-  config: Pick<Config, 'JWT_SECRET' | 'APP_BASE_URL' | 'OAUTH_ACCESS_TOKEN_TTL_SECONDS' | 'JWT_CLOCK_TOLERANCE_SECONDS' | 'PARTNER_SIGNATURE_WINDOW_SECONDS'>;
+  config: Pick<
+    Config,
+    | 'JWT_SECRET'
+    | 'APP_BASE_URL'
+    | 'OAUTH_ACCESS_TOKEN_TTL_SECONDS'
+    | 'JWT_CLOCK_TOLERANCE_SECONDS'
+    | 'PARTNER_SIGNATURE_WINDOW_SECONDS'
+    | 'PARTNER_RATE_LIMIT_PER_MINUTE'
+    | 'PARTNER_AUTH_FAILURES_PER_MINUTE'
+  >;
   clock: Clock;
 }
 
@@ -26,11 +37,12 @@ export interface PartnerAuthDeps {
  * The check in front of every partner route, for the three ways a partner may sign: the public
  * page's HMAC of the body (client-id + token), the timestamped signature (X-API-KEY, X-TIMESTAMP,
  * X-SIGNATURE) and an OAuth access token (Authorization: Bearer, no client id). Each leads to one
- * connector, which must allow that method and hold the route's scope. The route then reads only what
- * was signed: the body of a POST, the query of a GET.
+ * connector, which must allow that method and hold the route's scope, and stay within its rate
+ * limit. The route then reads only what was signed: the body of a POST, the query of a GET.
  */
 export function partnerAuthGuard(deps: PartnerAuthDeps) {
   const connectors = new ConnectorCredentialsCache(deps.pool, deps.secrets);
+  const limits = new PartnerLimits(deps.config);
 
   const verify: Record<SigningMethod, (req: Request, scope: PartnerScope, now: Date) => Promise<ConnectorCredentials>> = {
     'legacy-hmac': async (req, scope, now) => {
@@ -61,9 +73,18 @@ export function partnerAuthGuard(deps: PartnerAuthDeps) {
 
   return function requirePartner(scope: PartnerScope): RequestHandler {
     return async (req, res, next) => {
+      const address = addressKey(clientAddress(req));
+      await limits.refuseFailingAddress(address);
       refuseGetWithBody(req);
       const method = signingMethodOf(req);
-      const connector = await verify[method](req, scope, deps.clock());
+      let connector: ConnectorCredentials;
+      try {
+        connector = await verify[method](req, scope, deps.clock());
+      } catch (error) {
+        if (error instanceof HttpError && error.status < 500) await limits.recordFailure(address);
+        throw error;
+      }
+      await limits.spend(connector.id);
       setPartnerCaller(res, { connectorId: connector.id, method });
       next();
     };

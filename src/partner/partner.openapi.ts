@@ -58,21 +58,29 @@ function failures(unprocessable: Record<string, { value: unknown }>) {
     413: failure('The body is over 100 kB'),
     415: failure('The body is not JSON'),
     422: failure('Validation failed or the request cannot be carried out', { memberNotFound: message(PARTNER_MESSAGES.memberNotFound), ...unprocessable }),
+    429: tooMany('Too many requests from this connector (PARTNER_RATE_LIMIT_PER_MINUTE), or too many failed signatures from this address; Retry-After says when to come back'),
     500: failure('Server-side error'),
     503: failure('The service is briefly unavailable (database); retry after Retry-After seconds, signed anew', undefined, retryAfter),
   };
 }
 
-const tooManyPins = {
-  description: 'Too many wrong PINs for this member; the Retry-After header says for how many seconds',
-  headers: retryAfter,
-  content: {
-    'application/json': {
-      schema: partnerFailureSchema.extend({ retryAfterSeconds: z.number().int() }),
-      example: { valid: false, message: 'Too many invalid PIN attempts. Try again in 15 minutes', retryAfterSeconds: 900 },
+const tooManyExample = (text: string, seconds: number) => ({ value: { valid: false, message: text, retryAfterSeconds: seconds } });
+
+function tooMany(description: string, pinLockout = false) {
+  return {
+    description,
+    headers: retryAfter,
+    content: {
+      'application/json': {
+        schema: partnerFailureSchema.extend({ retryAfterSeconds: z.number().int() }),
+        examples: {
+          ...(pinLockout ? { pinLockout: tooManyExample('Too many invalid PIN attempts. Try again in 15 minutes', 900) } : {}),
+          connectorLimit: tooManyExample('Too many requests from this connector: try again in 12 seconds', 12),
+        },
+      },
     },
-  },
-};
+  };
+}
 
 const success = (text: string) => ({
   description: 'Success',
@@ -123,7 +131,11 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
     responses: {
       200: success(PARTNER_MESSAGES.memberValidated),
       ...failures({ invalidPin: message(PARTNER_MESSAGES.invalidPin), missingFields: message('Missing required fields: member_id, member_pin'), invalidMemberId: message('Invalid member ID') }),
-      429: tooManyPins,
+      429: tooMany(
+        'Too many wrong PINs for this member (5 within 15 minutes lock it for 15 minutes), too many requests from this connector, ' +
+          'or too many failed signatures from this address; Retry-After says for how many seconds',
+        true,
+      ),
     },
   });
 

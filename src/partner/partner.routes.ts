@@ -3,9 +3,11 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import { parseInput } from '../http/validate';
+import type { Logger } from '../logger';
 import type { SecretBox } from '../security/secret-box';
 import { partnerAuthGuard } from './partner-auth.middleware';
 import { partnerCallerOf } from './partner-caller';
+import { PinGuessMonitor } from './pin-guess-monitor';
 import { createBookingSchema, getMemberSchema, validatePinSchema } from './partner.schemas';
 import { createPartnerBooking, getPartnerMember, PARTNER_MESSAGES, validateMemberPin } from './partner.service';
 
@@ -19,18 +21,20 @@ export interface PartnerDeps {
   config: Config;
   pool: Pool;
   secrets: SecretBox;
+  logger: Logger;
   clock: Clock;
 }
 
 /** The FuzeMetrix partner endpoints, each behind the partner check with the scope it needs. */
-export function createPartnerRouter({ config, pool, secrets, clock }: PartnerDeps): Router {
+export function createPartnerRouter({ config, pool, secrets, logger, clock }: PartnerDeps): Router {
   const router = Router();
   const requirePartner = partnerAuthGuard({ pool, secrets, config, clock });
+  const pinGuesses = new PinGuessMonitor(logger, config.PARTNER_WRONG_PIN_SPIKE_PER_MINUTE);
   const readMembers = requirePartner('members:read');
 
   router.post(PARTNER_PATHS.validatePin, readMembers, async (req, res) => {
     const input = parseInput(validatePinSchema, req.body);
-    await validateMemberPin(pool, config.PIN_PEPPER, input, clock());
+    await validateMemberPin(pool, config.PIN_PEPPER, input, { connectorId: partnerCallerOf(res).connectorId, monitor: pinGuesses }, clock());
     res.json({ valid: true, message: PARTNER_MESSAGES.memberValidated });
   });
 

@@ -11,6 +11,7 @@ import { pinMatches } from '../members/pin';
 import { AttemptLimiter } from '../security/attempt-limiter';
 import { assertBookingDatesPlausible } from './booking-dates';
 import { insertBooking } from './bookings.model';
+import type { PinGuessMonitor } from './pin-guess-monitor';
 import { readPinCheckState } from './pin-check.model';
 import type { CreateBookingInput, GetMemberInput, ValidatePinInput } from './partner.schemas';
 import { findTunnelByFuseMetrixId } from './tunnel-lookup.model';
@@ -27,14 +28,20 @@ export const PARTNER_MESSAGES = {
 
 const pinAttempts = new AttemptLimiter('pin');
 
-type PinOutcome = { kind: 'valid' } | { kind: 'unknown-member' } | { kind: 'wrong-pin' } | { kind: 'locked'; seconds: number };
+type PinOutcome = { kind: 'valid' } | { kind: 'unknown-member' } | { kind: 'wrong-pin'; lockedNow: boolean } | { kind: 'locked'; seconds: number };
 
 /**
  * Checks a member's PIN. The member's row is locked while the PIN is judged, so parallel guesses are
  * judged one at a time against the database-held failure count. A right PIN with no earlier failures
  * writes nothing; a wrong one is counted (and the count committed) before the 422 goes out.
  */
-export async function validateMemberPin(pool: Pool, pinPepper: string, input: ValidatePinInput, now: Date): Promise<void> {
+export async function validateMemberPin(
+  pool: Pool,
+  pinPepper: string,
+  input: ValidatePinInput,
+  caller: { connectorId: number; monitor: PinGuessMonitor },
+  now: Date,
+): Promise<void> {
   // The common check-in (right PIN, no failures on record) is answered from one read with no
   // transaction: it has nothing to write, and the read waits for any guess being judged.
   const state = await retryOnConflict(() => readPinCheckState(pool, input.member_id));
@@ -47,8 +54,7 @@ export async function validateMemberPin(pool: Pool, pinPepper: string, input: Va
     const before = await pinAttempts.status(connection, member.memberId, now);
     if (before.lockedForSeconds > 0) return { kind: 'locked', seconds: before.lockedForSeconds };
     if (!pinMatches(input.member_pin, member.pinHash, pinPepper)) {
-      await pinAttempts.recordFailure(connection, member.memberId, now);
-      return { kind: 'wrong-pin' };
+      return { kind: 'wrong-pin', lockedNow: await pinAttempts.recordFailure(connection, member.memberId, now) };
     }
     await pinAttempts.recordSuccess(connection, member.memberId, before);
     return { kind: 'valid' };
@@ -60,6 +66,7 @@ export async function validateMemberPin(pool: Pool, pinPepper: string, input: Va
     case 'unknown-member':
       throw unprocessable(PARTNER_MESSAGES.memberNotFound);
     case 'wrong-pin':
+      caller.monitor.wrongPin({ connectorId: caller.connectorId, memberId: input.member_id, lockedNow: outcome.lockedNow }, now);
       throw unprocessable(PARTNER_MESSAGES.invalidPin);
     case 'locked':
       throw tooManyRequests(`Too many invalid PIN attempts. Try again in ${describeWait(outcome.seconds)}`, outcome.seconds);

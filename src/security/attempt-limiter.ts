@@ -34,13 +34,15 @@ export class AttemptLimiter {
     return { lockedForSeconds: lockedForMs > 0 ? Math.ceil(lockedForMs / 1000) : 0, hasFailures: true };
   }
 
-  async recordFailure(db: Queryable, memberId: number, now: Date): Promise<void> {
+  /** Counts a failure; true when it was the one that set the lock (read back: guesses may run in parallel). */
+  async recordFailure(db: Queryable, memberId: number, now: Date): Promise<boolean> {
     const windowStartedBefore = new Date(now.getTime() - this.policy.windowMs);
     const lockedUntil = new Date(now.getTime() + this.policy.lockMs);
     await retryStatementOnConflict(db, () => recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil));
-    // metrics: the failure that reached the limit is the one that set the lock (read back: guesses may run in parallel)
     const counter = await retryStatementOnConflict(db, () => findAttemptCounter(db, memberId, this.kind));
-    if (counter?.failures === this.policy.maxFailures) recordLockout(this.kind);
+    const lockedNow = counter?.failures === this.policy.maxFailures;
+    if (lockedNow) recordLockout(this.kind);
+    return lockedNow;
   }
 
   /** Call after a success; pass the status read before so a clean success writes nothing. */
