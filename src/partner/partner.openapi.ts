@@ -8,7 +8,6 @@ import { PARTNER_MESSAGES } from './partner.service';
 import { GET_WITH_BODY } from './signed-body';
 import { TIMESTAMPED_MESSAGES } from './timestamped-signature';
 
-const TAG = 'FuzeMetrix partner';
 
 const SIGNING_RULES =
   'Sign every request in one of three ways (see docs/partners.md); IBA may enable fewer for a connector.\n\n' +
@@ -63,15 +62,18 @@ function failures(unprocessable: Record<string, { value: unknown }>) {
   };
 }
 
+const pinLockoutSchema = z
+  .object({
+    valid: z.literal(false),
+    message: z.string(),
+    retryAfterSeconds: z.number().int().openapi({ description: 'Seconds until PIN checks for this member are allowed again (as in Retry-After)' }),
+  })
+  .openapi('PartnerPinLockout', { example: { valid: false, message: 'Too many invalid PIN attempts. Try again in 15 minutes', retryAfterSeconds: 900 } });
+
 const tooManyPins = {
   description: 'Too many wrong PINs for this member; the Retry-After header says for how many seconds',
   headers: retryAfter,
-  content: {
-    'application/json': {
-      schema: partnerFailureSchema.extend({ retryAfterSeconds: z.number().int() }),
-      example: { valid: false, message: 'Too many invalid PIN attempts. Try again in 15 minutes', retryAfterSeconds: 900 },
-    },
-  },
+  content: { 'application/json': { schema: pinLockoutSchema } },
 };
 
 const success = (text: string) => ({
@@ -82,7 +84,8 @@ const success = (text: string) => ({
 function registerSecuritySchemes(registry: OpenAPIRegistry) {
   const apiKeyHeader = (id: string, name: string, description: string) =>
     registry.registerComponent('securitySchemes', id, { type: 'apiKey', in: 'header', name, description }).name;
-  const clientId = apiKeyHeader('PartnerClientId', 'client-id', 'Legacy HMAC: the connector client id issued by IBA (header `clientid` is also accepted).');
+  const clientId = apiKeyHeader('PartnerClientId', 'client-id', 'Legacy HMAC: the connector client id issued by IBA.');
+  const legacyClientId = apiKeyHeader('PartnerLegacyClientId', 'clientid', 'Legacy HMAC: the client id in the old header spelling the public page also uses (`clientid`, no hyphen).');
   const token = apiKeyHeader('PartnerToken', 'token', 'Legacy HMAC: the hex HMAC-SHA256 of the body with the connector secret.');
   const authorization = apiKeyHeader('PartnerAuthorization', 'Authorization', "Legacy HMAC: the same token in the Authorization header, as the page's examples send it.");
   const apiKey = apiKeyHeader('PartnerApiKey', 'X-API-KEY', 'Timestamped signature: the connector client id.');
@@ -103,17 +106,24 @@ function registerSecuritySchemes(registry: OpenAPIRegistry) {
     { [oauth]: [scope] },
     { [clientId]: [], [token]: [] },
     { [clientId]: [], [authorization]: [] },
+    { [legacyClientId]: [], [token]: [] },
+    { [legacyClientId]: [], [authorization]: [] },
   ];
 }
 
 export function describePartnerRoutes(registry: OpenAPIRegistry): void {
+  const tag = registry.registerTag(
+    'FuzeMetrix partner',
+    'The endpoints FuzeMetrix calls at check-in: validate a PIN, read a member, record a booking. Every request is signed (see docs/partners.md).',
+  );
   const securityFor = registerSecuritySchemes(registry);
   const readMembers = securityFor('members:read');
 
   registry.registerPath({
     method: 'post',
     path: PARTNER_PATHS.validatePin,
-    tags: [TAG],
+    operationId: 'validatePin',
+    tags: [tag],
     summary: "Validate a member's PIN at check-in",
     description:
       `${SIGNING_RULES}\n\nA PIN is 5 or 6 digits (a JSON string or number); anything else is a wrong PIN ("Invalid PIN"). ` +
@@ -135,7 +145,8 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: PARTNER_PATHS.getMember,
-    tags: [TAG],
+    operationId: 'getMember',
+    tags: [tag],
     summary: "Read a member's data",
     description: `${SIGNING_RULES}\n\nDates are ISO 8601; total_flight_time is hours:minutes of the member's logbook.`,
     security: readMembers,
@@ -146,7 +157,8 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: PARTNER_PATHS.getMember,
-    tags: [TAG],
+    operationId: 'getMemberByQuery',
+    tags: [tag],
     summary: "Read a member's data (GET form)",
     description: `${SIGNING_RULES}\n\n${GET_SIGNING_RULE}`,
     security: readMembers,
@@ -157,7 +169,8 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: PARTNER_PATHS.createBooking,
-    tags: [TAG],
+    operationId: 'createBooking',
+    tags: [tag],
     summary: 'Record a check-in (booking) at a wind tunnel',
     description:
       `${SIGNING_RULES}\n\nAll dates are Unix timestamps in seconds; tunnel_id is the FuzeMetrix tunnel id. flight_date must lie ` +
