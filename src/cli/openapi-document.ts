@@ -13,7 +13,8 @@ import { CliError, runCli } from './run-cli';
  */
 
 interface OpenApiDocument {
-  paths: Record<string, Record<string, { tags?: string[] }>>;
+  info: { title: string };
+  paths: Record<string, Record<string, { tags?: string[]; security?: Array<Record<string, string[]>> }>>;
   components?: Record<string, Record<string, unknown>>;
   tags?: Array<{ name: string }>;
   [key: string]: unknown;
@@ -61,13 +62,13 @@ export function partnerOpenApiDocument(document: OpenApiDocument = appOpenApiDoc
     }
   };
   keep(paths);
-  const security = Object.values(paths).flatMap((operations) => Object.values(operations).flatMap((operation) => (operation as { security?: object[] }).security ?? []));
+  const security = Object.values(paths).flatMap((operations) => Object.values(operations).flatMap((operation) => operation.security ?? []));
   for (const name of new Set(security.flatMap((requirement) => Object.keys(requirement)))) {
     (components.securitySchemes ??= {})[name] = document.components?.securitySchemes?.[name];
   }
   return {
     ...document,
-    info: { ...(document.info as object), title: `${(document.info as { title: string }).title} (partner endpoints)` },
+    info: { ...document.info, title: `${document.info.title} (partner endpoints)` },
     tags: document.tags?.filter((tag) => PARTNER_TAGS.includes(tag.name)),
     paths,
     components,

@@ -8,7 +8,6 @@ import { PARTNER_MESSAGES } from './partner.service';
 import { GET_WITH_BODY } from './signed-body';
 import { TIMESTAMPED_MESSAGES } from './timestamped-signature';
 
-
 const SIGNING_RULES =
   'Sign every request in one of three ways (see docs/partners.md); IBA may enable fewer for a connector.\n\n' +
   '1. **Timestamped signature**: `X-API-KEY` (the client id), `X-TIMESTAMP` (Unix seconds, within 300 s of the server ' +
