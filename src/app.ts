@@ -8,7 +8,7 @@ import { createAuthRouter, describeAuthRoutes } from './auth/auth.routes';
 import { createConnectorsRouter, describeConnectorRoutes } from './connectors/connectors.routes';
 import { createFlightTimeRouter, describeFlightTimeRoutes } from './logbook/flight-time.routes';
 import { createHealthRouter, describeHealthRoutes } from './health/health.routes';
-import { createDocsRouter } from './http/docs.routes';
+import { createDocsRouter, describeDocsRoutes } from './http/docs.routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { buildOpenApiDocument, type RouteDescriber } from './http/openapi';
 import { REQUEST_ID_HEADER, requestLogging } from './http/request-logging';
@@ -85,13 +85,9 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 
-  if (config.DOCS_ENABLED) {
-    const document = buildOpenApiDocument(
-      features.map((feature) => feature.describe),
-      config.APP_BASE_URL,
-    );
-    app.use(createDocsRouter(document, deps));
-  }
+  const document = buildOpenApiDocument([...features.map((feature) => feature.describe), describeDocsRoutes]);
+  app.locals.openApiDocument = document;
+  if (config.DOCS_ENABLED) app.use(createDocsRouter(document, deps));
   for (const feature of features) app.use(feature.router);
 
   app.use(notFoundHandler);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { clientAddress } from '../http/client-address';
-import { jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
+import { adminSecurity, jsonContent, type OpenAPIRegistry, PUBLIC, statusFailureSchema } from '../http/openapi';
 import { rateLimit } from '../http/rate-limit';
 import { parseInput } from '../http/validate';
 import { SignInThrottle } from '../security/sign-in-throttle';
@@ -38,44 +38,41 @@ export function createAuthRouter(routerDeps: AuthRouterDeps): Router {
   const router = Router();
 
   // every sign-in route, per client address, counted in the database across API processes
-  router.use(
-    '/api/auth',
-    rateLimit(deps.pool, {
-      name: 'sign-in',
-      perMinute: config.RATE_LIMIT_SIGN_IN_PER_MINUTE,
-      onLimitReached: (req) => audit(deps.pool, 'rate-limited', null, caller(req), `${req.method} ${req.baseUrl}${req.path}`, clock()),
-    }),
-  );
+  const limited = rateLimit(deps.pool, {
+    name: 'sign-in',
+    perMinute: config.RATE_LIMIT_SIGN_IN_PER_MINUTE,
+    onLimitReached: (req) => audit(deps.pool, 'rate-limited', null, caller(req), `${req.method} ${req.baseUrl}${req.path}`, clock()),
+  });
 
-  router.post('/api/auth/login', async (req, res) => {
+  router.post('/api/auth/login', limited, async (req, res) => {
     const step = await login(deps, parseInput(loginSchema, req.body), caller(req), clock());
     res.setHeader('Cache-Control', 'no-store');
     res.json(loginStepBody(step));
   });
 
-  router.post('/api/auth/totp/setup', async (req, res) => {
+  router.post('/api/auth/totp/setup', limited, async (req, res) => {
     const setup = await setupTotp(deps, parseInput(credentialsSchema, req.body), caller(req), clock());
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: true, message: 'Scan the QR code, then confirm a code with /api/auth/totp/verify-setup', ...setup });
   });
 
-  router.post('/api/auth/totp/verify-setup', async (req, res) => {
+  router.post('/api/auth/totp/verify-setup', limited, async (req, res) => {
     const signedIn = await verifyTotpSetup(deps, parseInput(codeWithCredentialsSchema, req.body), caller(req), clock());
     sendSignedIn(req, res, signedIn, 'TOTP enabled, login successful');
   });
 
-  router.post('/api/auth/verify-totp', async (req, res) => {
+  router.post('/api/auth/verify-totp', limited, async (req, res) => {
     const signedIn = await verifyTotp(deps, parseInput(codeWithCredentialsSchema, req.body), caller(req), clock());
     sendSignedIn(req, res, signedIn, 'Login successful');
   });
 
-  router.post('/api/auth/verify-otp', async (req, res) => {
+  router.post('/api/auth/verify-otp', limited, async (req, res) => {
     const signedIn = await verifyEmailOtp(deps, parseInput(emailOtpSchema, req.body), caller(req), clock());
     sendSignedIn(req, res, signedIn, 'Login successful');
   });
 
   const signedInOnly = roleGuard({ pool: deps.pool, config, clock }).signedIn();
-  router.post('/api/auth/sign-out-everywhere', signedInOnly, async (req, res) => {
+  router.post('/api/auth/sign-out-everywhere', limited, signedInOnly, async (req, res) => {
     await signOutEverywhere(deps, signedInMember(req).member_id, caller(req), clock());
     res.json({ status: true, message: SIGNED_OUT_MESSAGE });
   });
@@ -104,6 +101,12 @@ function sendSignedIn(req: Request, res: Response, signedIn: SignedIn, message: 
 }
 
 export function describeAuthRoutes(registry: OpenAPIRegistry): void {
+  const tag = registry.registerTag(
+    'Auth',
+    'Sign-in for admins and members: password, then a TOTP code (forced for admins) or a code sent by e-mail; the answer carries a JWT. ' +
+      'The credentials travel in the body, so the sign-in steps need no security scheme.',
+  );
+  const base = { method: 'post' as const, tags: [tag], security: PUBLIC };
   const platformHeader = z.object({
     platform: z.string().optional().openapi({ description: 'Send `ios` to get the JWT in the body as `token` instead of the `token` response header', example: 'ios' }),
   });
@@ -130,65 +133,71 @@ export function describeAuthRoutes(registry: OpenAPIRegistry): void {
   };
 
   registry.registerPath({
-    method: 'post',
+    ...base,
     path: '/api/auth/login',
+    operationId: 'signIn',
     summary: 'Sign in, step one: username (or e-mail) and password',
     description:
       'Never returns a token. Admins continue with TOTP (requiresTotp) or its one-time setup (requiresTotpSetup); ' +
       'other members with TOTP on continue with it, members without TOTP get a 6-digit code by e-mail (requiresOtp) and a `challenge` to send back with it, valid 10 minutes, once. ' +
       'Unknown usernames and wrong passwords get the same answer.',
-    tags: ['Auth'],
     request: { body: jsonContent(loginSchema) },
     responses: { 200: { description: 'The next step', ...jsonContent(loginStepSchema) }, ...failures({}) },
   });
   registry.registerPath({
-    method: 'post',
+    ...base,
     path: '/api/auth/totp/setup',
+    operationId: 'startTotpSetup',
     summary: 'Start TOTP setup: QR code, secret and 10 backup codes, shown this once',
-    tags: ['Auth'],
+    description:
+      'For a member whose sign-in answered requiresTotpSetup (every admin the first time). The secret and backup codes are shown only here; ' +
+      'TOTP is on only once verify-setup confirms a code.',
     request: { body: jsonContent(credentialsSchema) },
     responses: { 200: { description: 'Scan qrCodeUrl, keep backupCodes', ...jsonContent(totpSetupSchema) }, ...failures({ 409: 'TOTP is already set up' }) },
   });
   registry.registerPath({
-    method: 'post',
+    ...base,
     path: '/api/auth/totp/verify-setup',
+    operationId: 'confirmTotpSetup',
     summary: 'Confirm TOTP setup with a code from the app; turns TOTP on and signs in',
-    tags: ['Auth'],
+    description: 'The first code from the authenticator app after setup. The JWT comes in the `token` response header, or in the body with `platform: ios`.',
     request: { headers: platformHeader, body: jsonContent(codeWithCredentialsSchema) },
     responses: { 200: signedInResponse, ...failures({ 400: 'Setup not started', 409: 'TOTP is already set up' }) },
   });
   registry.registerPath({
-    method: 'post',
+    ...base,
     path: '/api/auth/verify-totp',
+    operationId: 'verifyTotp',
     summary: 'Sign in, step two: the current TOTP code or an unused backup code',
     description:
       'One step of clock drift is accepted each way; a code already used cannot be used again. ' +
       'After the right password, 5 wrong codes lock TOTP for the member for 15 minutes (429).',
-    tags: ['Auth'],
     request: { headers: platformHeader, body: jsonContent(codeWithCredentialsSchema) },
     responses: { 200: signedInResponse, ...failures({ 400: 'TOTP not set up' }) },
   });
   registry.registerPath({
-    method: 'post',
+    ...base,
     path: '/api/auth/verify-otp',
+    operationId: 'verifyEmailCode',
     summary: 'Sign in, step two for members without TOTP: the challenge from login and the 6-digit code from the e-mail',
     description:
       'username is optional; when given it must belong to member_id. Not available to admins. ' +
       'Without the live challenge every answer is the same 401. Five wrong codes use the code up: sign in again for a new one.',
-    tags: ['Auth'],
     request: { headers: platformHeader, body: jsonContent(emailOtpSchema) },
     responses: { 200: signedInResponse, ...failures({}) },
   });
   registry.registerPath({
-    method: 'post',
+    ...base,
     path: '/api/auth/sign-out-everywhere',
+    operationId: 'signOutEverywhere',
     summary: 'Revoke every token of the signed-in member, this one included',
-    tags: ['Auth'],
-    security: [{ adminToken: [] }],
+    description: "Moves the member's token version on: every JWT issued before stops working at once, on every API process.",
+    security: adminSecurity(registry),
     responses: {
       200: { description: 'Every token issued so far is revoked', ...jsonContent(signedOutSchema) },
       401: failure('No, bad, expired or already revoked token'),
       429: throttled,
+      503: retryLater('The database is unavailable'),
     },
   });
 }

@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import type { SecretBox } from '../security/secret-box';
 import { badRequest, notFound } from '../http/errors';
-import { jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
+import { adminSecurity, jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
 import { parseInput } from '../http/validate';
 import { connectorView } from './connector-view';
 import {
@@ -134,38 +134,49 @@ function headerValue(value: string | string[] | undefined): string | null {
 }
 
 export function describeConnectorRoutes(registry: OpenAPIRegistry): void {
-  registry.registerComponent('securitySchemes', 'adminToken', {
-    type: 'apiKey',
-    in: 'header',
-    name: 'token',
-    description: 'The admin JWT from /api/auth/verify-totp (Authorization: Bearer <jwt> works too)',
-  });
-  const security = [{ adminToken: [] }];
+  const tag = registry.registerTag(
+    'Connector console',
+    "IBA admins manage the partners' credentials (connectors: client id and secret), as the provisioning runbook does with curl. " +
+      'Admins only (role 1), with the JWT from sign-in; every action is audited.',
+  );
   const idParams = z.object({ id: connectorIdField });
   const failure = (description: string) => ({ description, ...jsonContent(statusFailureSchema) });
   const guarded = { 401: failure('No, bad or expired token'), 403: failure('Not an admin') };
-  const base = { tags: ['Connector console'], security };
+  const base = { tags: [tag], security: adminSecurity(registry) };
+  const list = {
+    summary: 'List every connector with its clientId and secret',
+    description: 'Step 3 of the runbook: read back the credentials a create generated. Audited as a list; the answer is not cached (Cache-Control: no-store).',
+    responses: { 200: { description: 'All connectors', ...jsonContent(connectorListSchema) }, ...guarded },
+  };
 
   registry.registerPath({
     ...base,
     method: 'post',
     path: OP,
+    operationId: 'createConnector',
     summary: 'Create a connector: a new clientId and secret for a partner (read them back with GET)',
+    description: 'Step 2 of the runbook. The server generates a 32-hex-character clientId and a base64 secret; the answer does not carry them.',
     request: { body: jsonContent(createConnectorSchema) },
     responses: { 200: { description: 'Created; the credentials are not in the answer', ...jsonContent(statusMessageSchema) }, ...guarded, 422: failure('Missing or invalid email') },
   });
+  registry.registerPath({ ...base, ...list, method: 'get', path: OP, operationId: 'listConnectors' });
+  // the runbook's curl spells it with a trailing slash: a validating proxy would otherwise read it as /op/{id}
   registry.registerPath({
     ...base,
+    ...list,
     method: 'get',
-    path: OP,
-    summary: 'List every connector with its clientId and secret',
-    responses: { 200: { description: 'All connectors', ...jsonContent(connectorListSchema) }, ...guarded },
+    path: `${OP}/`,
+    operationId: 'listConnectorsRunbookPath',
+    summary: 'List every connector (the runbook spelling, with a trailing slash)',
+    description: `The same list as GET ${OP}, at the path the runbook's curl sends (GET ${OP}/).`,
   });
   registry.registerPath({
     ...base,
     method: 'put',
     path: OP,
+    operationId: 'updateConnectorEmail',
     summary: "Change a connector's e-mail",
+    description: 'The runbook\'s edit call: the connector id and its new e-mail in the body. The credentials stay as they are.',
     request: { body: jsonContent(updateConnectorSchema) },
     responses: { 200: { description: 'Updated', ...jsonContent(connectorResultSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('Missing or invalid id or email') },
   });
@@ -173,19 +184,32 @@ export function describeConnectorRoutes(registry: OpenAPIRegistry): void {
     ...base,
     method: 'post',
     path: `${OP}/generate-token`,
+    operationId: 'generatePartnerToken',
     summary: 'The HMAC token the partner check expects for this body from this connector (debugging 403s)',
     description: "Signs JSON.stringify(body) (compact) with the connector's current secret, hex HMAC-SHA256.",
     request: {
-      headers: z.object({ 'client-id': z.string().openapi({ description: "The connector's clientId" }) }),
-      body: jsonContent(z.object({}).passthrough().openapi({ example: { member_id: 40, member_pin: '123456' } })),
+      // one of the two is required: the server takes either spelling, as the partner check does
+      headers: z.object({
+        'client-id': z.string().optional().openapi({ description: "The connector's clientId (this or `clientid` is required)" }),
+        clientid: z.string().optional().openapi({ description: 'The legacy spelling of `client-id`' }),
+      }),
+      body: jsonContent(
+        z.looseObject({}).openapi({
+          additionalProperties: true,
+          description: 'Any JSON object: the body the partner sends (the token is the same for any key order the partner serialises)',
+          example: { member_id: 40, member_pin: '123456' },
+        }),
+      ),
     },
-    responses: { 200: { description: 'The token', ...jsonContent(generatedTokenSchema) }, 400: failure('No client-id header'), ...guarded, 404: failure('Client id does not match with data') },
+    responses: { 200: { description: 'The token', ...jsonContent(generatedTokenSchema) }, 400: failure('No client-id (or clientid) header'), ...guarded, 404: failure('Client id does not match with data') },
   });
   registry.registerPath({
     ...base,
     method: 'get',
     path: `${OP}/{id}`,
+    operationId: 'getConnector',
     summary: 'One connector',
+    description: 'The connector with its clientId, secret, signing methods and scopes (and, during a rotation overlap, the previous secret). Audited as a read.',
     request: { params: idParams },
     responses: { 200: { description: 'The connector', ...jsonContent(connectorResultSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('id is not a positive integer') },
   });
@@ -193,7 +217,9 @@ export function describeConnectorRoutes(registry: OpenAPIRegistry): void {
     ...base,
     method: 'put',
     path: `${OP}/{id}`,
+    operationId: 'updateConnectorEmailById',
     summary: "Change a connector's e-mail (id in the path)",
+    description: 'The REST spelling of the runbook\'s edit call. An id in the body, if any, must be the one in the path.',
     request: { params: idParams, body: jsonContent(createConnectorSchema) },
     responses: { 200: { description: 'Updated', ...jsonContent(connectorResultSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('Invalid id or email') },
   });
@@ -201,7 +227,9 @@ export function describeConnectorRoutes(registry: OpenAPIRegistry): void {
     ...base,
     method: 'delete',
     path: `${OP}/{id}`,
+    operationId: 'deleteConnector',
     summary: 'Delete a connector (its bookings stay, without the connector)',
+    description: "The partner's credentials stop working at once, for every signing method, and so do its access tokens. Its purchase ids stay booked.",
     request: { params: idParams },
     responses: { 200: { description: 'Deleted', ...jsonContent(statusMessageSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('id is not a positive integer') },
   });
@@ -209,6 +237,7 @@ export function describeConnectorRoutes(registry: OpenAPIRegistry): void {
     ...base,
     method: 'put',
     path: `${OP}/{id}/access`,
+    operationId: 'setConnectorAccess',
     summary: 'Choose the signing methods a connector may use and the scopes it may hold (audited)',
     description:
       'All three methods and both scopes are on for a new connector (also for one inserted with the runbook SQL). ' +
@@ -220,7 +249,11 @@ export function describeConnectorRoutes(registry: OpenAPIRegistry): void {
     ...base,
     method: 'post',
     path: `${OP}/{id}/rotate-secret`,
+    operationId: 'rotateConnectorSecret',
     summary: 'Issue a new secret; the old one stays valid for CONNECTOR_SECRET_OVERLAP_HOURS (24 h by default)',
+    description:
+      'The answer carries the new secret and, until the overlap ends, the previous one with its end (previous_secret, previous_secret_expires_at). ' +
+      'Access tokens issued before the rotation stop working at once.',
     request: { params: idParams },
     responses: { 200: { description: 'The connector with its new secret and, during the overlap, the previous one', ...jsonContent(connectorResultSchema) }, ...guarded, 404: failure('No such connector'), 422: failure('id is not a positive integer') },
   });

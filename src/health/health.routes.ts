@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import { latestMigrationVersion } from '../db/migrate';
 import type { Pool } from '../db/pool';
-import { jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
+import { bodyParserFailures, jsonContent, type OpenAPIRegistry, PUBLIC, statusFailureSchema } from '../http/openapi';
 import { rateLimit } from '../http/rate-limit';
 import { isDatabaseReachable, readAppliedMigrationVersion } from './health.model';
 
@@ -53,33 +53,48 @@ export function createHealthRouter({ pool, config }: { pool: Pool; config: Pick<
 }
 
 export function describeHealthRoutes(registry: OpenAPIRegistry): void {
-  const base = { method: 'get' as const, tags: ['Health'] };
+  const tag = registry.registerTag('Health', 'Probes for load balancers and orchestrators; open to anyone, no credentials.');
+  const base = { method: 'get' as const, tags: [tag], security: PUBLIC };
+  const rateLimited = {
+    description: 'More than RATE_LIMIT_HEALTH_PER_MINUTE probes from this address in a minute',
+    headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' as const } } },
+    ...jsonContent(statusFailureSchema),
+  };
   registry.registerPath({
     ...base,
     path: '/health',
+    operationId: 'health',
     summary: 'Liveness and database reachability',
+    description: 'The original health check, its answer unchanged: 200 when the database answers within 2 s, 503 when it does not.',
     responses: {
       200: { description: 'The API and its database answer', ...jsonContent(z.object({ status: z.literal(true), database: z.literal('up') })) },
-      429: { description: 'More than RATE_LIMIT_HEALTH_PER_MINUTE probes from this address in a minute (Retry-After)', ...jsonContent(statusFailureSchema) },
+      429: rateLimited,
+      ...bodyParserFailures(),
       503: { description: 'The database does not answer', ...jsonContent(statusFailureSchema) },
     },
   });
   registry.registerPath({
     ...base,
     path: '/health/live',
+    operationId: 'liveness',
     summary: 'Liveness probe: the process answers (the database is not asked)',
-    responses: { 200: { description: 'The process is alive', ...jsonContent(z.object({ status: z.literal(true) })) } },
+    description: 'Never asks the database, so a database outage does not get every API process restarted.',
+    responses: { 200: { description: 'The process is alive', ...jsonContent(z.object({ status: z.literal(true) })) }, 429: rateLimited, ...bodyParserFailures() },
   });
   const versions = { schemaVersion: z.number().int(), expectedSchemaVersion: z.number().int() };
   registry.registerPath({
     ...base,
     path: '/health/ready',
+    operationId: 'readiness',
     summary: 'Readiness probe: the database answers and its schema is migrated at least as far as this code expects',
+    description: 'A schema newer than the code counts as ready, as during a rolling upgrade where the new code migrated first.',
     responses: {
       200: {
         description: 'Ready to serve',
         ...jsonContent(z.object({ status: z.literal(true), database: z.literal('up'), ...versions }).openapi({ example: { status: true, database: 'up', schemaVersion: 33, expectedSchemaVersion: 33 } })),
       },
+      429: rateLimited,
+      ...bodyParserFailures(),
       503: {
         description: 'The database does not answer (database: down), or migrations are pending (database: up, with both versions)',
         ...jsonContent(

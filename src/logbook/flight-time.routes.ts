@@ -2,7 +2,7 @@ import { type Request, type RequestHandler, type Response, Router } from 'expres
 import { z } from 'zod';
 import type { AppDeps } from '../app';
 import { isDatabaseUnavailableError } from '../db/errors';
-import type { OpenAPIRegistry } from '../http/openapi';
+import { type OpenAPIRegistry, PUBLIC } from '../http/openapi';
 import { rateLimit } from '../http/rate-limit';
 import { submitFlightTime, viewFlightTimeLink, type ClosedLink } from './flight-time.service';
 import { renderFlightTimeForm, renderFlightTimeSaved, renderMessagePage } from './pages';
@@ -111,25 +111,33 @@ export const flightTimeFormSchema = z
   .openapi('FlightTimeForm');
 
 export function describeFlightTimeRoutes(registry: OpenAPIRegistry): void {
+  const tag = registry.registerTag(
+    'Flight time',
+    'The web form a member opens from the booking e-mail to correct the minutes flown. The one-time token in the path is the only credential.',
+  );
+  const base = { tags: [tag], security: PUBLIC };
   const closed = {
     404: htmlContent('Unknown or malformed link: "This link is not valid"'),
     410: htmlContent('"This link has already been used" or "This link has expired"'),
     429: htmlContent('"Too many requests": more than RATE_LIMIT_PAGES_PER_MINUTE from this address in a minute (Retry-After)'),
   };
   registry.registerPath({
+    ...base,
     method: 'get',
     path: '/flight-time/{token}',
+    operationId: 'showFlightTimeForm',
     summary: 'The flight-time web form (opening it never uses the link up)',
     description: 'Server-rendered page from the e-mail sent after a FuzeMetrix booking: tunnel, date, booked minutes and a form.',
-    tags: ['Flight time'],
     request: { params: tokenParam },
     responses: { 200: htmlContent('The form'), ...closed },
   });
   registry.registerPath({
+    ...base,
     method: 'post',
     path: '/flight-time/{token}',
+    operationId: 'saveFlightTime',
     summary: 'Save the minutes actually flown and use the link up',
-    tags: ['Flight time'],
+    description: 'The form post: whole minutes from 1 to the minutes booked. Saving updates the logbook entry and the booking and uses the link up.',
     request: {
       params: tokenParam,
       body: { content: { 'application/x-www-form-urlencoded': { schema: flightTimeFormSchema } } },

@@ -4,7 +4,7 @@ import { roleGuard, signedInMember } from '../auth/require-role';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Pool } from '../db/pool';
-import { jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
+import { adminSecurity, jsonContent, type OpenAPIRegistry, statusFailureSchema } from '../http/openapi';
 import { parseInput } from '../http/validate';
 import {
   FAILED_LIST_DEFAULT_LIMIT,
@@ -54,14 +54,20 @@ export function createDeadLetterRouter(deps: DeadLetterRouterDeps): Router {
 }
 
 export function describeDeadLetterRoutes(registry: OpenAPIRegistry): void {
+  const tag = registry.registerTag(
+    'Failed e-mails',
+    'E-mails the outbox worker gave up on (parked as failed): list them and re-queue one. Admins only (role 1); audited.',
+  );
   const failure = (description: string) => ({ description, ...jsonContent(statusFailureSchema) });
   const guarded = { 401: failure('No, bad or expired token'), 403: failure('Not an admin') };
-  const base = { tags: ['Failed e-mails'], security: [{ adminToken: [] }] };
+  const base = { tags: [tag], security: adminSecurity(registry) };
   registry.registerPath({
     ...base,
     method: 'get',
     path: DEAD_LETTER_PATHS.failed,
+    operationId: 'listFailedEmails',
     summary: 'E-mails parked as failed (after MAIL_MAX_ATTEMPTS attempts or MAIL_MAX_AGE_HOURS), newest first; no bodies',
+    description: 'Template, recipient, attempts, last error and dates; never the subject or body, which carry links and codes. `total` counts every failed e-mail, listed or not.',
     request: { query: failedListQuerySchema },
     responses: { 200: { description: 'The failed e-mails', ...jsonContent(failedListSchema) }, ...guarded, 422: failure('limit is not an integer from 1 to 500') },
   });
@@ -69,7 +75,9 @@ export function describeDeadLetterRoutes(registry: OpenAPIRegistry): void {
     ...base,
     method: 'post',
     path: '/api/external/fuse-metrix/op/outbox/{id}/requeue',
+    operationId: 'requeueFailedEmail',
     summary: 'Re-queue a failed e-mail: the worker tries it again now, attempts and age counted afresh (audited)',
+    description: 'Only an e-mail parked as failed can be re-queued; one that is queued or sent answers 409.',
     request: { params: outboxMessageIdParamsSchema },
     responses: {
       200: { description: 'Re-queued', ...jsonContent(requeuedSchema) },

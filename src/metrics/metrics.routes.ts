@@ -74,16 +74,19 @@ export function describeMetricsRoutes(registry: OpenAPIRegistry): void {
     scheme: 'bearer',
     description: 'METRICS_TOKEN, when the operator set one',
   });
+  const tag = registry.registerTag('Operations', 'Prometheus metrics for operators; closed until configured.');
   const failure = (description: string) => ({ description, ...jsonContent(statusFailureSchema) });
   registry.registerPath({
     method: 'get',
     path: METRICS_PATH,
+    operationId: 'metrics',
     summary: 'Prometheus metrics (text exposition format)',
     description:
       'Latency and status per route, e-mails sent/failed/parked, outbox depth and oldest age, lockouts, partner signature failures per connector, ' +
       'database pool, event-loop lag and memory. Closed unless configured: METRICS_ALLOW_CIDRS admits source addresses, METRICS_TOKEN a bearer ' +
       'token; with both set a scrape needs both.',
-    tags: ['Operations'],
+    tags: [tag],
+    // with METRICS_ALLOW_CIDRS alone, the address admits a scrape without a token
     security: [{ metricsToken: [] }, {}],
     responses: {
       200: { description: 'The metrics', content: { 'text/plain': { schema: z.string().openapi({ example: 'iba_outbox_queued_messages 0' }) } } },

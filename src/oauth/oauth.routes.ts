@@ -97,18 +97,21 @@ export function describeOAuthRoutes(registry: OpenAPIRegistry): void {
     scheme: 'basic',
     description: 'client_id and client_secret of the connector as HTTP Basic (each form-urlencoded first, RFC 6749 §2.3.1)',
   });
+  const tag = registry.registerTag('OAuth', 'Access tokens for partners (OAuth2 client credentials, RFC 6749 §4.4), an alternative to signing every request.');
   const failure = (description: string) => ({ description, content: { 'application/json': { schema: oauthFailure } } });
   registry.registerPath({
     method: 'post',
     path: OAUTH_TOKEN_PATH,
-    tags: ['OAuth'],
+    operationId: 'getAccessToken',
+    tags: [tag],
     summary: 'Get a partner access token (OAuth2 client credentials)',
     description:
       'The connector authenticates with its client id and secret, in the body or as HTTP Basic, and gets an HS256 JWT ' +
       'access token (5 minutes by default) for the scopes it asked for. Send it to the partner routes as ' +
       '`Authorization: Bearer <access_token>` without a client-id header. Rotating the secret, changing the ' +
       "connector's access or deleting it makes its tokens stop working at once.",
-    security: [{}, { PartnerClientBasic: [] }],
+    // the client authenticates with HTTP Basic or with client_id and client_secret in the form (no scheme)
+    security: [{ PartnerClientBasic: [] }, {}],
     request: { body: { required: true, content: { [FORM]: { schema: tokenRequestSchema } } } },
     responses: {
       200: { description: 'The access token (Cache-Control: no-store)', content: { 'application/json': { schema: tokenResponseSchema } } },

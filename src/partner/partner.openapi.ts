@@ -8,8 +8,6 @@ import { PARTNER_MESSAGES } from './partner.service';
 import { GET_WITH_BODY } from './signed-body';
 import { TIMESTAMPED_MESSAGES } from './timestamped-signature';
 
-const TAG = 'FuzeMetrix partner';
-
 const SIGNING_RULES =
   'Sign every request in one of three ways (see docs/partners.md); IBA may enable fewer for a connector.\n\n' +
   '1. **Timestamped signature**: `X-API-KEY` (the client id), `X-TIMESTAMP` (Unix seconds, within 300 s of the server ' +
@@ -64,6 +62,15 @@ function failures(unprocessable: Record<string, { value: unknown }>) {
   };
 }
 
+/** 429: the PIN lockout, the connector's own rate limit or an address failing signatures; all say when to come back. */
+const tooManyRequestsSchema = z
+  .object({
+    valid: z.literal(false),
+    message: z.string(),
+    retryAfterSeconds: z.number().int().openapi({ description: 'Seconds to wait before retrying (as in Retry-After)' }),
+  })
+  .openapi('PartnerTooManyRequests', { example: { valid: false, message: 'Too many invalid PIN attempts. Try again in 15 minutes', retryAfterSeconds: 900 } });
+
 const tooManyExample = (text: string, seconds: number) => ({ value: { valid: false, message: text, retryAfterSeconds: seconds } });
 
 function tooMany(description: string, pinLockout = false) {
@@ -72,7 +79,7 @@ function tooMany(description: string, pinLockout = false) {
     headers: retryAfter,
     content: {
       'application/json': {
-        schema: partnerFailureSchema.extend({ retryAfterSeconds: z.number().int() }),
+        schema: tooManyRequestsSchema,
         examples: {
           ...(pinLockout ? { pinLockout: tooManyExample('Too many invalid PIN attempts. Try again in 15 minutes', 900) } : {}),
           connectorLimit: tooManyExample('Too many requests from this connector: try again in 12 seconds', 12),
@@ -90,7 +97,8 @@ const success = (text: string) => ({
 function registerSecuritySchemes(registry: OpenAPIRegistry) {
   const apiKeyHeader = (id: string, name: string, description: string) =>
     registry.registerComponent('securitySchemes', id, { type: 'apiKey', in: 'header', name, description }).name;
-  const clientId = apiKeyHeader('PartnerClientId', 'client-id', 'Legacy HMAC: the connector client id issued by IBA (header `clientid` is also accepted).');
+  const clientId = apiKeyHeader('PartnerClientId', 'client-id', 'Legacy HMAC: the connector client id issued by IBA.');
+  const legacyClientId = apiKeyHeader('PartnerLegacyClientId', 'clientid', 'Legacy HMAC: the client id in the old header spelling the public page also uses (`clientid`, no hyphen).');
   const token = apiKeyHeader('PartnerToken', 'token', 'Legacy HMAC: the hex HMAC-SHA256 of the body with the connector secret.');
   const authorization = apiKeyHeader('PartnerAuthorization', 'Authorization', "Legacy HMAC: the same token in the Authorization header, as the page's examples send it.");
   const apiKey = apiKeyHeader('PartnerApiKey', 'X-API-KEY', 'Timestamped signature: the connector client id.');
@@ -111,17 +119,24 @@ function registerSecuritySchemes(registry: OpenAPIRegistry) {
     { [oauth]: [scope] },
     { [clientId]: [], [token]: [] },
     { [clientId]: [], [authorization]: [] },
+    { [legacyClientId]: [], [token]: [] },
+    { [legacyClientId]: [], [authorization]: [] },
   ];
 }
 
 export function describePartnerRoutes(registry: OpenAPIRegistry): void {
+  const tag = registry.registerTag(
+    'FuzeMetrix partner',
+    'The endpoints FuzeMetrix calls at check-in: validate a PIN, read a member, record a booking. Every request is signed (see docs/partners.md).',
+  );
   const securityFor = registerSecuritySchemes(registry);
   const readMembers = securityFor('members:read');
 
   registry.registerPath({
     method: 'post',
     path: PARTNER_PATHS.validatePin,
-    tags: [TAG],
+    operationId: 'validatePin',
+    tags: [tag],
     summary: "Validate a member's PIN at check-in",
     description:
       `${SIGNING_RULES}\n\nA PIN is 5 or 6 digits (a JSON string or number); anything else is a wrong PIN ("Invalid PIN"). ` +
@@ -147,7 +162,8 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: PARTNER_PATHS.getMember,
-    tags: [TAG],
+    operationId: 'getMember',
+    tags: [tag],
     summary: "Read a member's data",
     description: `${SIGNING_RULES}\n\nDates are ISO 8601; total_flight_time is hours:minutes of the member's logbook.`,
     security: readMembers,
@@ -158,7 +174,8 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: PARTNER_PATHS.getMember,
-    tags: [TAG],
+    operationId: 'getMemberByQuery',
+    tags: [tag],
     summary: "Read a member's data (GET form)",
     description: `${SIGNING_RULES}\n\n${GET_SIGNING_RULE}`,
     security: readMembers,
@@ -169,7 +186,8 @@ export function describePartnerRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: PARTNER_PATHS.createBooking,
-    tags: [TAG],
+    operationId: 'createBooking',
+    tags: [tag],
     summary: 'Record a check-in (booking) at a wind tunnel',
     description:
       `${SIGNING_RULES}\n\nAll dates are Unix timestamps in seconds; tunnel_id is the FuzeMetrix tunnel id. flight_date must lie ` +

@@ -31,12 +31,15 @@ describe('GET /api/openapi.json (partner routes)', () => {
         { PartnerOAuth: [scope] },
         { PartnerClientId: [], PartnerToken: [] },
         { PartnerClientId: [], PartnerAuthorization: [] },
+        { PartnerLegacyClientId: [], PartnerToken: [] },
+        { PartnerLegacyClientId: [], PartnerAuthorization: [] },
       ]);
     }
     expect(document.components.securitySchemes.PartnerApiKey).toMatchObject({ in: 'header', name: 'X-API-KEY' });
     expect(document.components.securitySchemes.PartnerSignature).toMatchObject({ in: 'header', name: 'X-SIGNATURE' });
     expect(document.components.securitySchemes.PartnerOAuth).toMatchObject({ type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/api/oauth/token' } } });
     expect(document.components.securitySchemes.PartnerClientId).toMatchObject({ in: 'header', name: 'client-id' });
+    expect(document.components.securitySchemes.PartnerLegacyClientId).toMatchObject({ in: 'header', name: 'clientid' });
     expect(document.components.securitySchemes.PartnerToken).toMatchObject({ in: 'header', name: 'token' });
     expect(document.components.securitySchemes.PartnerAuthorization).toMatchObject({ in: 'header', name: 'Authorization' });
   });
@@ -69,7 +72,16 @@ describe('GET /api/openapi.json (partner routes)', () => {
     expect(exampleMessages(validatePin, 'post', '401')).toEqual(expect.arrayContaining(['X-SIGNATURE has already been used: sign every request anew']));
     expect(exampleMessages(validatePin, 'post', '404')).toEqual(['Client id does not match with data']);
     expect(exampleMessages(validatePin, 'post', '422')).toEqual(expect.arrayContaining(['Member not found', 'Invalid PIN', 'Invalid member ID']));
-    expect(document.paths[validatePin].post.responses['429']).toBeDefined();
+    expect((document.paths[validatePin].post.responses['429'].content?.['application/json'] as { schema?: unknown }).schema).toEqual({ $ref: '#/components/schemas/PartnerTooManyRequests' });
+    expect(exampleMessages(validatePin, 'post', '429')).toEqual([
+      'Too many invalid PIN attempts. Try again in 15 minutes',
+      'Too many requests from this connector: try again in 12 seconds',
+    ]);
+    expect(document.components.schemas.PartnerTooManyRequests.example).toEqual({
+      valid: false,
+      message: 'Too many invalid PIN attempts. Try again in 15 minutes',
+      retryAfterSeconds: 900,
+    });
     for (const status of ['413', '415', '503']) expect(document.paths[validatePin].post.responses[status]).toBeDefined();
     expect(exampleMessages('/api/external/fuse-metrix/create-booking', 'post', '422')).toEqual(
       expect.arrayContaining(['Member not found', 'Tunnel not found', 'Booking already exits']),

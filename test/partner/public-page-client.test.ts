@@ -1,19 +1,28 @@
 import { createHmac } from 'node:crypto';
+import supertest from 'supertest';
 import type { RowDataPacket } from '../../src/db/pool';
 import { DEMO_CONNECTOR, seedDemoData } from '../../src/demo/demo-data';
 import { selectRows } from '../helpers/factories';
+import { startValidatingProxy, type ValidatingProxy } from '../helpers/openapi-proxy';
 import { createTestContext, type TestContext } from '../helpers/test-app';
 
 /**
  * A partner client written only from the public page: its exact bodies, its header names and its
- * token formula, against the demo data that db:seed installs.
+ * token formula, against the demo data that db:seed installs. Every request and answer goes through
+ * a validating proxy (Prism) with the app's OpenAPI document: anything it does not describe fails.
  */
 let t: TestContext;
+let proxy: ValidatingProxy;
 beforeAll(async () => {
   t = await createTestContext();
   await seedDemoData(t.pool, t.config, new Date());
+  proxy = await startValidatingProxy(t.app);
+}, 120_000);
+afterEach(() => proxy.expectEveryExchangeDescribed());
+afterAll(async () => {
+  await proxy?.close();
+  await t.close();
 });
-afterAll(() => t.close());
 
 const clientSecret = DEMO_CONNECTOR.secret;
 const token = (requestBody: object) => hmacHex(clientSecret, JSON.stringify(requestBody));
@@ -21,8 +30,7 @@ function hmacHex(secret: string, text: string) {
   return createHmac('SHA256', secret).update(text).digest('hex');
 }
 const post = (endpoint: string, requestBody: object, clientIdHeader = 'client-id') =>
-  t
-    .request()
+  supertest(proxy.url)
     .post(`/api/external/fuse-metrix/${endpoint}`)
     .set(clientIdHeader, DEMO_CONNECTOR.clientId)
     .set('Authorization', token(requestBody))
