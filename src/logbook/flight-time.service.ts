@@ -2,10 +2,10 @@ import { type Pool, withTransaction } from '../db/pool';
 import { formatFlightDate } from './flight-date';
 import { hashFlightTimeToken } from './flight-time-token';
 import {
+  correctLogbookEntryMinutes,
   findFlightTimeLinkByTokenHash,
   type FlightTimeLink,
   setBookingMinutesFlown,
-  setLogbookEntryMinutes,
   useFlightTimeLink,
 } from './flight-time-link.model';
 
@@ -70,8 +70,8 @@ export async function viewFlightTimeLink(pool: Pool, token: string, now: Date): 
 }
 
 /**
- * Records the minutes actually flown: the link is used up, and the logbook entry and the booking
- * take the new minutes, in one transaction. The conditional update on the link decides a race.
+ * Records the minutes actually flown: the link is used up, and the logbook entry (with the member's
+ * running total) and the booking take the new minutes, in one transaction. The conditional update on the link decides a race.
  */
 export async function submitFlightTime(pool: Pool, token: string, submitted: unknown, now: Date): Promise<SubmitOutcome> {
   const link = await findLink(pool, token);
@@ -86,7 +86,7 @@ export async function submitFlightTime(pool: Pool, token: string, submitted: unk
 
   const won = await withTransaction(pool, async (connection) => {
     if (!(await useFlightTimeLink(connection, link.linkId, now))) return false;
-    await setLogbookEntryMinutes(connection, link.bookingId, minutes);
+    await correctLogbookEntryMinutes(connection, link.bookingId, minutes);
     await setBookingMinutesFlown(connection, link.bookingId, minutes);
     return true;
   });
