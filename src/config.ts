@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { mailDomainOf } from './mail/addresses';
@@ -91,6 +92,8 @@ const envSchema = z
     RETENTION_EMAIL_CODE_HOURS: positiveInt(24),
     RETENTION_ATTEMPT_COUNTER_HOURS: positiveInt(24),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // worker processes (see workerCount); unset: one per core in production, one in development and tests
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional().or(z.literal('').transform(() => undefined)),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -119,6 +122,11 @@ export function loadConfig(env: Record<string, string | undefined> = readProcess
   }
   const config = parsed.data;
   return { ...config, APP_BASE_URL: (config.APP_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '') };
+}
+
+/** How many API worker processes to run: WEB_CONCURRENCY, or one per core in production and one in development and tests. */
+export function workerCount(config: Pick<Config, 'WEB_CONCURRENCY' | 'NODE_ENV'>): number {
+  return config.WEB_CONCURRENCY ?? (config.NODE_ENV === 'production' ? os.availableParallelism() : 1);
 }
 
 /** process.env, with a .env file in the project root loaded first when there is one. */

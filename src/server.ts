@@ -1,18 +1,28 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { systemClock } from './clock';
-import { ConfigError, loadConfig } from './config';
+import { runPrimary } from './cluster-primary';
+import { ConfigError, loadConfig, workerCount } from './config';
 import { createPool, type Pool } from './db/pool';
-import { createLogger } from './logger';
+import { createLogDestination, createLogger, exitOnUncaughtException, flushLogs } from './logger';
 import { OutboxWorker } from './mail/outbox-worker';
 import { createMailTransport } from './mail/transport';
 import { RetentionJob } from './retention/retention-job';
 
-/** Entry point: config, pool, outbox worker, retention job, listen, graceful shutdown. */
+/**
+ * Entry point: config, then either the primary of WEB_CONCURRENCY workers (cluster-primary.ts) or one
+ * API process: pool, outbox worker, retention job, listen, graceful shutdown.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config);
+  const workers = workerCount(config);
+  if (cluster.isPrimary && workers > 1) return runPrimary(config, workers);
+
+  const logOutput = createLogDestination();
+  const logger = createLogger(config, logOutput);
+  exitOnUncaughtException(logger, logOutput);
   const pool = createPool(config.DATABASE_URL, { connectionLimit: config.DATABASE_POOL_SIZE });
   await assertDatabaseReachable(pool, config.DATABASE_URL);
 
@@ -28,7 +38,9 @@ async function main(): Promise<void> {
     maxAgeMs: config.MAIL_MAX_AGE_HOURS * 3_600_000,
   });
   const retentionJob = new RetentionJob({ pool, config, logger, clock: systemClock });
-  const server = app.listen(config.PORT, () => {
+  const server = app.listen(config.PORT, (error?: Error) => {
+    // the port is taken or not ours: the crash handler logs why and exits 1
+    if (error) throw error;
     const { port } = server.address() as AddressInfo;
     logger.info({ port, baseUrl: config.APP_BASE_URL }, `IBA API listening on port ${port}`);
     outboxWorker.start();
@@ -47,8 +59,9 @@ async function main(): Promise<void> {
       .then(() => pool.end())
       .then(() => {
         logger.info('stopped cleanly');
-        process.exit(0);
+        return flushLogs(logOutput);
       })
+      .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, 'error while shutting down');
         process.exit(1);
