@@ -1,6 +1,5 @@
 import cors from 'cors';
 import express, { type Express, type Router } from 'express';
-import helmet from 'helmet';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Pool } from './db/pool';
@@ -12,6 +11,7 @@ import { createDocsRouter } from './http/docs.routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { buildOpenApiDocument, type RouteDescriber } from './http/openapi';
 import { REQUEST_ID_HEADER, requestLogging } from './http/request-logging';
+import { securityHeaders } from './http/security-headers';
 import type { Logger } from './logger';
 import { createDeadLetterRouter, describeDeadLetterRoutes } from './mail/dead-letter.routes';
 import { httpMetrics } from './metrics/http-metrics.middleware';
@@ -44,10 +44,11 @@ const BODY_LIMIT = '100kb';
 
 /** Builds the Express app (no listen), so tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
+  // the check-in hot path: exact paths, JSON only (mounted first, see below)
+  const partner: Feature = { router: createPartnerRouter(deps), describe: describePartnerRoutes };
   const features: Feature[] = [
     { router: createHealthRouter(deps.pool), describe: describeHealthRoutes },
-    // the check-in hot path first: its routes are exact paths, so /op and the rest are unaffected
-    { router: createPartnerRouter(deps), describe: describePartnerRoutes },
+    partner,
     { router: createOAuthRouter(deps), describe: describeOAuthRoutes },
     { router: createAuthRouter(deps), describe: describeAuthRoutes },
     // before the connector console, whose catch-all answers every other /op path with a 404
@@ -64,7 +65,7 @@ export function createApp(deps: AppDeps): Express {
   app.locals.features = features;
   app.use(httpMetrics);
   app.use(requestLogging(deps.logger));
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(cors({ exposedHeaders: ['token', REQUEST_ID_HEADER] }));
   app.use(
     express.json({
@@ -76,6 +77,9 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  // right after the JSON parser: check-ins skip the form parser, the docs and every other router
+  // (a partner request with a form body is refused with 415 either way: it cannot be checked against its signature)
+  app.use(partner.router);
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 
   const document = buildOpenApiDocument(
@@ -83,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
     deps.config.APP_BASE_URL,
   );
   app.use(createDocsRouter(document));
-  for (const feature of features) app.use(feature.router);
+  for (const feature of features) if (feature !== partner) app.use(feature.router);
 
   app.use(notFoundHandler);
   app.use(errorHandler);
