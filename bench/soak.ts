@@ -16,7 +16,7 @@ import type { LoadResult, LoadSpec } from './load';
  * create-booking for one member per round): first as fast as it answers for --duration seconds (its
  * maximum rate), then at half that rate for the soak. Every 2 s the bench reads the process's RSS
  * (/proc) and its V8 heap (nodejs_heap_size_used_bytes from /metrics, as Prometheus would). Growth is
- * the slope of a straight line fitted through per-window figures after the first window: the heap's
+ * the slope of a straight line fitted through per-window figures (60 s windows) after the first fifth of the soak: the heap's
  * lowest value in each window (what survives garbage collection; the sawtooth between collections is
  * not growth) and the RSS's mean. Passes when both slopes are within the tolerance (MB per minute) and
  * no request failed. Writes bench/results/soak.json.
@@ -40,6 +40,7 @@ interface Sample {
 }
 
 const SAMPLE_MS = 2000;
+const WARM_UP_SHARE = 0.2;
 const MB = 1024 * 1024;
 
 export async function runSoak(apiSettings: DeployedApiSettings, options: SoakOptions): Promise<number> {
@@ -83,8 +84,9 @@ export async function runSoak(apiSettings: DeployedApiSettings, options: SoakOpt
   }
   const email = await waitForEmails(apiSettings.databaseUrl, outboxBefore, 60);
 
-  const windowSeconds = options.soakSeconds >= 300 ? 60 : Math.max(4, options.soakSeconds / 6);
-  const windows = perWindow(samples, windowSeconds).slice(1);
+  const windowSeconds = options.soakSeconds >= 300 ? 60 : Math.max(4, Math.round(options.soakSeconds / 6));
+  // the first fifth is warm-up (V8 grows its heap to the load's working size), not growth
+  const windows = perWindow(samples, windowSeconds).filter((w) => w.midMinutes * 60 - windowSeconds / 2 >= options.soakSeconds * WARM_UP_SHARE);
   const heapSlope = slope(windows.filter((w) => w.heapMinMb !== null).map((w) => [w.midMinutes, w.heapMinMb as number]));
   const rssSlope = slope(windows.map((w) => [w.midMinutes, w.rssMeanMb]));
   const failures = soak.errors + soak.timeouts + soak.non2xx;
@@ -127,8 +129,9 @@ export async function runSoak(apiSettings: DeployedApiSettings, options: SoakOpt
       ...(busy ? ['!!  MEASURED ON A BUSY MACHINE (--allow-busy): not comparable  !!', ...[...options.machineLoadBefore.reasons, ...beforeMeasuring.reasons].map((r) => `!!  ${r}`)] : []),
       `soak: ${report.soak.requestsPerSecond} req/s (half of the maximum ${report.maximum.requestsPerSecond}) for ${options.soakSeconds} s, p50 ${soak.latencyP50} ms, p99 ${soak.latencyP99} ms, ${soak.requests} requests`,
       first && last
-        ? `heap (lowest per window) ${first.heapMinMb?.toFixed(1)} → ${last.heapMinMb?.toFixed(1)} MB, RSS (mean per window) ${first.rssMeanMb.toFixed(1)} → ${last.rssMeanMb.toFixed(1)} MB, over ${windows.length} windows of ${windowSeconds} s after the first`
+        ? `heap (lowest per window) ${first.heapMinMb?.toFixed(1)} → ${last.heapMinMb?.toFixed(1)} MB, RSS (mean per window) ${first.rssMeanMb.toFixed(1)} → ${last.rssMeanMb.toFixed(1)} MB, over ${windows.length} windows of ${windowSeconds} s after the first fifth`
         : 'too few samples for a slope',
+      ...(options.soakSeconds < 300 ? [`(a soak under 5 minutes is a smoke test: the heap's garbage-collection cycle is longer than its ${windowSeconds} s windows)`] : []),
       `slopes: heap ${heapSlope?.toFixed(3) ?? 'n/a'} MB/min, RSS ${rssSlope?.toFixed(3) ?? 'n/a'} MB/min; e-mails ${email.sent} of ${email.queued} sent`,
       ...checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'}  ${c.target}: ${c.measured}`),
       '',
