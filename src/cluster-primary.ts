@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from './config';
 import { createLogDestination, createLogger, exitOnUncaughtException, flushLogs } from './logger';
+import { serveClusterMetrics } from './metrics/cluster-metrics';
 
 /** A worker killed this long after the primary passed on SIGTERM/SIGINT (the workers' own grace is 10 s). */
 const STOP_TIMEOUT_MS = 30_000;
@@ -20,6 +21,7 @@ const RESTART_WINDOW_MS = 60_000;
  *   doubling delay (up to 30 s) while they keep dying.
  * - SIGTERM/SIGINT is passed to every worker, which shuts down gracefully; the primary exits when all
  *   have, 0 when every one stopped cleanly.
+ * - /metrics answers for all workers together (metrics/cluster-metrics.ts).
  */
 export function runPrimary(config: Pick<Config, 'LOG_LEVEL'>, count: number): void {
   const output = createLogDestination();
@@ -36,6 +38,8 @@ export function runPrimary(config: Pick<Config, 'LOG_LEVEL'>, count: number): vo
   const fork = () => {
     const worker = cluster.fork();
     alive.set(worker.id, worker);
+    // a message to a worker that is just dying fails; that must not take the primary down
+    worker.on('error', (error) => logger.warn({ err: error, workerPid: worker.process.pid }, 'could not talk to a worker'));
   };
 
   const finish = () => {
@@ -88,6 +92,8 @@ export function runPrimary(config: Pick<Config, 'LOG_LEVEL'>, count: number): vo
     }, delay);
   });
 
+  // a scrape of /metrics reaches one worker, which asks here for every worker's figures
+  serveClusterMetrics();
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 

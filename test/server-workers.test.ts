@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadConfig, workerCount } from '../src/config';
 import { apiEnv, type ApiProcess, startApiProcess } from './helpers/api-process';
 import { prepareTestDatabase, testDatabaseUrl } from './helpers/database';
+import { parseExposition } from './helpers/metrics-scrape';
 
 /** WEB_CONCURRENCY=2: a primary and two API worker processes (node:cluster) behind one port. */
 
@@ -35,6 +36,19 @@ function getLive(url: string, requestId: string): Promise<number> {
   });
 }
 
+/** A GET on a connection of its own, answering status and body. */
+function get(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${url}${path}`, { agent: false, headers }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
 /** Waits until the log shows what `found` looks for (lines are written in chunks, at least every second). */
 async function waitForLog<T>(api: ApiProcess, found: (lines: LogLine[]) => T | undefined, what: string): Promise<T> {
   const deadline = Date.now() + 15_000;
@@ -48,12 +62,14 @@ async function waitForLog<T>(api: ApiProcess, found: (lines: LogLine[]) => T | u
 
 const listeningPids = (lines: LogLine[]) => lines.filter((line) => line.msg.startsWith('IBA API listening')).map((line) => line.pid);
 
+const METRICS_TOKEN = 'metrics-token-for-the-two-worker-test-0123456789';
+
 describe('WEB_CONCURRENCY=2', () => {
   let api: ApiProcess;
   beforeAll(async () => {
     const databaseUrl = testDatabaseUrl();
     await prepareTestDatabase(databaseUrl);
-    api = await startApiProcess(apiEnv(databaseUrl, { LOG_LEVEL: 'info', WEB_CONCURRENCY: '2', MAIL_POLL_INTERVAL_MS: '60000' }));
+    api = await startApiProcess(apiEnv(databaseUrl, { LOG_LEVEL: 'info', WEB_CONCURRENCY: '2', MAIL_POLL_INTERVAL_MS: '60000', METRICS_TOKEN }));
   }, 60_000);
   afterAll(() => api.kill());
 
@@ -94,6 +110,24 @@ describe('WEB_CONCURRENCY=2', () => {
     );
     expect(servedBy.has(victim)).toBe(false);
     expect(servedBy.has(replacement)).toBe(true);
+  });
+
+  it('answers /metrics for both workers together, whichever worker gets the scrape', async () => {
+    const requestIds = Array.from({ length: 10 }, (_, i) => `counted-${i}`);
+    for (const id of requestIds) expect(await getLive(api.url, id)).toBe(200);
+    const scrapes = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await get(api.url, '/metrics', { authorization: `Bearer ${METRICS_TOKEN}` });
+      expect(res.status).toBe(200);
+      scrapes.push(parseExposition(res.body));
+    }
+    const live = { route: '/health/live', method: 'GET', status_code: '200' };
+    const counts = scrapes.map((scrape) => scrape.value('http_request_duration_seconds_count', live));
+    // every request the two workers now running answered (the killed worker's figures died with it), in every scrape
+    expect(counts[0]).toBeGreaterThanOrEqual(12 + requestIds.length);
+    expect(new Set(counts).size).toBe(1);
+    for (const scrape of scrapes) expect(scrape.value('iba_db_pool_limit')).toBe(2 * 10);
+    for (const scrape of scrapes) expect(scrape.value('iba_outbox_queued_messages')).toBe(0);
   });
 
   it('passes SIGTERM to both workers, which stop cleanly, and the primary exits 0', async () => {
