@@ -15,8 +15,8 @@ npm run -s build
 npm run -s db:migrate
 npm run -s db:seed
 
-# the same node flags as `npm start` (old space capped: see bench/README.md)
-node --max-old-space-size=128 dist/server.js &
+# the command `npm start` runs (WEB_CONCURRENCY workers: see README.md)
+node dist/server.js &
 api_pid=$!
 stop_api() { kill -TERM "$api_pid" 2>/dev/null || true; }
 trap stop_api INT TERM

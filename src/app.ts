@@ -1,6 +1,5 @@
 import cors from 'cors';
 import express, { type Express, type RequestHandler, type Router } from 'express';
-import helmet from 'helmet';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Pool } from './db/pool';
@@ -12,6 +11,7 @@ import { createDocsRouter, describeDocsRoutes } from './http/docs.routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { buildOpenApiDocument, type RouteDescriber } from './http/openapi';
 import { REQUEST_ID_HEADER, requestLogging } from './http/request-logging';
+import { securityHeaders } from './http/security-headers';
 import type { Logger } from './logger';
 import { createDeadLetterRouter, describeDeadLetterRoutes } from './mail/dead-letter.routes';
 import { httpMetrics } from './metrics/http-metrics.middleware';
@@ -49,10 +49,11 @@ export function createApp(deps: AppDeps): Express {
   const { config } = deps;
   const secrets = SecretBox.fromConfig(config);
   const argon2 = new Argon2Gate(MAX_CONCURRENT_ARGON2, config.ARGON2_MAX_WAITING);
+  // the check-in hot path: exact paths, JSON only (mounted first, see below)
+  const partner: Feature = { router: createPartnerRouter({ ...deps, secrets }), describe: describePartnerRoutes };
   const features: Feature[] = [
     { router: createHealthRouter(deps), describe: describeHealthRoutes },
-    // the check-in hot path first: its routes are exact paths, so /op and the rest are unaffected
-    { router: createPartnerRouter({ ...deps, secrets }), describe: describePartnerRoutes },
+    partner,
     { router: createOAuthRouter({ ...deps, secrets }), describe: describeOAuthRoutes },
     { router: createAuthRouter({ ...deps, secrets, argon2 }), describe: describeAuthRoutes },
     // before the connector console, whose catch-all answers every other /op path with a 404
@@ -71,7 +72,7 @@ export function createApp(deps: AppDeps): Express {
   app.locals.features = features;
   app.use(httpMetrics);
   app.use(requestLogging(deps.logger));
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(corsFor(config.CORS_ORIGINS));
   app.use(
     express.json({
@@ -83,12 +84,15 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  // right after the JSON parser: check-ins skip the form parser, the docs and every other router
+  // (a partner request with a form body is refused with 415 either way: it cannot be checked against its signature)
+  app.use(partner.router);
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 
   const document = buildOpenApiDocument([...features.map((feature) => feature.describe), describeDocsRoutes]);
   app.locals.openApiDocument = document;
   if (config.DOCS_ENABLED) app.use(createDocsRouter(document, deps));
-  for (const feature of features) app.use(feature.router);
+  for (const feature of features) if (feature !== partner) app.use(feature.router);
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
@@ -214,6 +215,8 @@ function environmentSchema(mode: RunMode) {
     HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
     HTTP_MAX_CONNECTIONS: positiveInt(1000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // worker processes (see workerCount); unset: one per core in production, one in development and tests
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional().or(z.literal('').transform(() => undefined)),
   });
 }
 
@@ -258,6 +261,11 @@ export function loadConfig(env: Record<string, string | undefined> = readProcess
     NODE_ENV: mode,
     APP_BASE_URL: (config.APP_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ''),
   };
+}
+
+/** How many API worker processes to run: WEB_CONCURRENCY, or one per core in production and one in development and tests. */
+export function workerCount(config: Pick<Config, 'WEB_CONCURRENCY' | 'NODE_ENV'>): number {
+  return config.WEB_CONCURRENCY ?? (config.NODE_ENV === 'production' ? os.availableParallelism() : 1);
 }
 
 /** process.env, with a .env file in the project root loaded first when there is one. */

@@ -1,18 +1,28 @@
+import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { systemClock } from './clock';
-import { ConfigError, loadConfig } from './config';
+import { runPrimary } from './cluster-primary';
+import { ConfigError, loadConfig, workerCount } from './config';
 import { createPool, type Pool } from './db/pool';
-import { createLogger } from './logger';
+import { createLogDestination, createLogger, exitOnUncaughtException, flushLogs } from './logger';
 import { OutboxWorker } from './mail/outbox-worker';
 import { createMailTransport } from './mail/transport';
 import { RetentionJob } from './retention/retention-job';
 
-/** Entry point: config, pool, outbox worker, retention job, listen, graceful shutdown. */
+/**
+ * Entry point: config, then either the primary of WEB_CONCURRENCY workers (cluster-primary.ts) or one
+ * API process: pool, outbox worker, retention job, listen, graceful shutdown.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config);
+  const workers = workerCount(config);
+  if (cluster.isPrimary && workers > 1) return runPrimary(config, workers);
+
+  const logOutput = createLogDestination();
+  const logger = createLogger(config, logOutput);
+  exitOnUncaughtException(logger, logOutput);
   const pool = createPool(config.DATABASE_URL, { connectionLimit: config.DATABASE_POOL_SIZE });
   await assertDatabaseReachable(pool, config.DATABASE_URL);
 
@@ -42,6 +52,10 @@ async function main(): Promise<void> {
   );
   // connections beyond this are closed at once rather than queued behind the rest
   server.maxConnections = config.HTTP_MAX_CONNECTIONS;
+  // the port is taken or not ours: the crash handler logs why and exits 1
+  server.once('error', (error) => {
+    throw error;
+  });
   server.listen(config.PORT, () => {
     const { port } = server.address() as AddressInfo;
     logger.info({ port, baseUrl: config.APP_BASE_URL, environment: config.NODE_ENV }, `IBA API listening on port ${port}`);
@@ -60,8 +74,9 @@ async function main(): Promise<void> {
       .then(() => pool.end())
       .then(() => {
         logger.info('stopped cleanly');
-        process.exit(0);
+        return flushLogs(logOutput);
       })
+      .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, 'error while shutting down');
         process.exit(1);

@@ -34,7 +34,8 @@ describe('request logs', () => {
         fetch(`${server.url}/flight-time/one-time-link-token-abcdef0123456789`),
       ]);
       const requestIds = responses.map((response) => response.headers.get('x-request-id'));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // lines are buffered (written in chunks, or within a second); the shutdown writes what is left
+      await server.stop();
 
       const lines = server.output().trim().split('\n');
       const requestLines = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req);

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 
@@ -36,7 +37,23 @@ export function hmacCheck(secret: string): RequestHandler {
   };
 }
 
+/**
+ * Serves the app on PORT. With CEILING_WORKERS=N the process becomes a node:cluster primary of N
+ * workers, as the API does with WEB_CONCURRENCY, so a two-worker API is compared with a two-process
+ * ceiling that shares connections out the same way.
+ */
 export function listen(app: Express): void {
+  const workers = Number(process.env.CEILING_WORKERS ?? 1);
+  if (cluster.isPrimary && workers > 1) {
+    for (let i = 0; i < workers; i++) cluster.fork();
+    process.on('SIGTERM', () => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    });
+    cluster.on('exit', () => {
+      if (Object.values(cluster.workers ?? {}).every((worker) => !worker || worker.isDead())) process.exit(0);
+    });
+    return;
+  }
   const port = Number(process.env.PORT ?? 0);
   const server = app.listen(port, '127.0.0.1');
   server.keepAliveTimeout = 65_000;

@@ -16,6 +16,12 @@ export const ADMIN_PASSWORD = 'bench-admin-password-42';
 /** Purchase ids of generated bookings stay below this; the load uses ids above it. */
 export const GENERATED_PURCHASE_ID_LIMIT = 1_000_000_000;
 
+export const PARTNER_PATHS = {
+  validatePin: '/api/external/fuse-metrix/validate-pin',
+  getMember: '/api/external/fuse-metrix/get-member',
+  createBooking: '/api/external/fuse-metrix/create-booking',
+} as const;
+
 export const BENCH_CONNECTOR = { clientId: 'b3nchc0nnect0r00b3nchc0nnect0r00', secret: 'YmVuY2gtY29ubmVjdG9yLXNlY3JldA==', email: 'bench@example.com' };
 
 /** Each member's PIN, derived from the id: five digits for a tenth of the members, six for the rest. */

@@ -96,17 +96,19 @@ export async function generateBenchData(pool: Pool, pinPepper: string, now: Date
         const first = FIRST_NAMES[memberId % FIRST_NAMES.length];
         const last = LAST_NAMES[(memberId >> 4) % LAST_NAMES.length];
         const email = `flyer${memberId}@bench.example.com`;
-        members.push([
+        const member = [
           memberId, null, email, null, hashPin(pinFor(memberId), pinPepper), 2 + (memberId % 3), `${first} ${last} ${memberId}`, first, last,
           new Date(Date.UTC(1960 + (memberId % 45), memberId % 12, 1 + (memberId % 28))), 1 + (memberId % TUNNEL_COUNT),
           memberId % 17 === 0, memberId % 5 === 0 ? 'Paid' : 'Not required', rand() < 0.7 ? 'Yes' : 'No',
           LEVELS[memberId % LEVELS.length], LEVELS[(memberId >> 2) % LEVELS.length], LEVELS[(memberId >> 3) % LEVELS.length],
           lastFlightAt, lastFlightAt && new Date(lastFlightAt.getTime() + CURRENCY_DAYS * DAY_MS),
-        ]);
+        ];
+        let totalMinutes = 0;
         for (const flight of flights) {
           const flightAt = new Date(Math.floor(flight / 1000) * 1000);
           const tunnelId = 1 + Math.floor(rand() * TUNNEL_COUNT);
           const minutes = 2 + Math.floor(rand() * 28);
+          totalMinutes += minutes;
           bookingId++;
           purchaseId++;
           bookings.push([bookingId, connectorId, memberId, tunnelId, purchaseId, 10000 + (purchaseId % 500), new Date(flightAt.getTime() - 3 * DAY_MS), flightAt, flightAt, minutes, rand() < 0.3 ? Math.max(1, minutes - 1) : null]);
@@ -118,6 +120,8 @@ export async function generateBenchData(pool: Pool, pinPepper: string, now: Date
           // sent e-mails, as the worker leaves them: no subject or body
           outbox.push([outboxId, `<bench-${outboxId}@bench.invalid>`, 'logbook/external-time-entry-active', email, null, 1, flightAt, flightAt]);
         }
+        // the running total get-member answers from, as the booking transaction keeps it
+        members.push([...member, totalMinutes]);
       }
       await insertRows(connection, 'members', MEMBER_COLUMNS, members);
       await insertRows(connection, 'bookings', BOOKING_COLUMNS, bookings);
@@ -142,7 +146,7 @@ export async function generateBenchData(pool: Pool, pinPepper: string, now: Date
 const MEMBER_COLUMNS = [
   'member_id', 'username', 'email', 'password_hash', 'pin_hash', 'role_id', 'screen_name', 'first_name', 'last_name', 'date_of_birth',
   'home_tunnel_id', 'is_coach', 'payment_status', 'flyer_level1', 'flyer_static', 'flyer_dynamic', 'flyer_formation', 'last_flight_at',
-  'flyer_currency_renewal_at',
+  'flyer_currency_renewal_at', 'total_flight_minutes',
 ];
 const BOOKING_COLUMNS = [
   'booking_id', 'connector_id', 'member_id', 'tunnel_id', 'purchase_id', 'product_id', 'purchased_at', 'flight_at', 'checkin_at', 'minutes_booked', 'minutes_flown',

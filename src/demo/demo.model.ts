@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool';
+import type { Queryable, ResultSetHeader } from '../db/pool';
 
 /**
  * Idempotent inserts for the demo data: every row has a fixed primary key and INSERT IGNORE skips
@@ -82,12 +82,16 @@ export interface DemoLogbookEntry {
   minutes: number;
 }
 
+/** Inserts the entry unless it is there already, and then adds its minutes to the member's running total. */
 export async function insertDemoLogbookEntry(db: Queryable, entry: DemoLogbookEntry): Promise<void> {
-  await db.execute(
+  const [result] = await db.execute<ResultSetHeader>(
     `INSERT IGNORE INTO logbook_entries (logbook_entry_id, member_id, tunnel_id, flight_at, minutes, source)
      VALUES (?, ?, ?, ?, ?, 'manual')`,
     [entry.logbookEntryId, entry.memberId, entry.tunnelId, entry.flightAt, entry.minutes],
   );
+  if (result.affectedRows === 1) {
+    await db.execute('UPDATE members SET total_flight_minutes = total_flight_minutes + ? WHERE member_id = ?', [entry.minutes, entry.memberId]);
+  }
 }
 
 export interface DemoConnector {

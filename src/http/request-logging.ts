@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { Logger } from '../logger';
+import { type Logger, requestLineLogger } from '../logger';
 import { clientAddress } from './client-address';
 
 declare module 'http' {
@@ -32,6 +32,7 @@ type Level = 'info' | 'warn' | 'error';
  * measured pino-http at about a sixth of a partner request's CPU at LOG_LEVEL=warn).
  */
 export function requestLogging(logger: Logger): RequestHandler {
+  const lines = requestLineLogger(logger);
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
@@ -43,8 +44,8 @@ export function requestLogging(logger: Logger): RequestHandler {
     Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ req: describe() })) });
     const started = performance.now();
     const write = (level: Level, message: string) => {
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level]({ req: describe(), res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) }, message);
+      if (!lines.isLevelEnabled(level)) return;
+      lines[level]({ req: describe(), res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) }, message);
     };
     res.once('finish', () => write(res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info', 'request completed'));
     res.once('close', () => {

@@ -64,8 +64,22 @@ export async function useFlightTimeLink(db: Queryable, linkId: number, now: Date
   return result.affectedRows === 1;
 }
 
-export async function setLogbookEntryMinutes(db: Queryable, bookingId: number, minutes: number): Promise<void> {
+interface LockedEntryRow extends RowDataPacket {
+  member_id: number;
+  minutes: number;
+}
+
+/**
+ * Sets the minutes of a booking's logbook entry and moves the member's running total by the
+ * difference, in the caller's transaction. The entry is read with a lock, so the difference is taken
+ * from the minutes this update replaces.
+ */
+export async function correctLogbookEntryMinutes(db: Queryable, bookingId: number, minutes: number): Promise<void> {
+  const [rows] = await db.execute<LockedEntryRow[]>('SELECT member_id, minutes FROM logbook_entries WHERE booking_id = ? FOR UPDATE', [bookingId]);
+  const entry = rows[0];
+  if (!entry || entry.minutes === minutes) return;
   await db.execute('UPDATE logbook_entries SET minutes = ? WHERE booking_id = ?', [minutes, bookingId]);
+  await db.execute('UPDATE members SET total_flight_minutes = total_flight_minutes + ? WHERE member_id = ?', [minutes - entry.minutes, entry.member_id]);
 }
 
 export async function setBookingMinutesFlown(db: Queryable, bookingId: number, minutes: number): Promise<void> {

@@ -3,10 +3,10 @@ import { withRetriedTransaction } from '../db/retry';
 import { formatFlightDate } from './flight-date';
 import { hashFlightTimeToken } from './flight-time-token';
 import {
+  correctLogbookEntryMinutes,
   findFlightTimeLinkByTokenHash,
   type FlightTimeLink,
   setBookingMinutesFlown,
-  setLogbookEntryMinutes,
   useFlightTimeLink,
 } from './flight-time-link.model';
 
@@ -71,8 +71,8 @@ export async function viewFlightTimeLink(pool: Pool, token: string, now: Date): 
 }
 
 /**
- * Records the minutes actually flown: the link is used up, and the logbook entry and the booking
- * take the new minutes, in one transaction. The conditional update on the link decides a race.
+ * Records the minutes actually flown: the link is used up, and the logbook entry (with the member's
+ * running total) and the booking take the new minutes, in one transaction. The conditional update on the link decides a race.
  */
 export async function submitFlightTime(pool: Pool, token: string, submitted: unknown, now: Date): Promise<SubmitOutcome> {
   const link = await findLink(pool, token);
@@ -87,7 +87,7 @@ export async function submitFlightTime(pool: Pool, token: string, submitted: unk
 
   const won = await withRetriedTransaction(pool, async (connection) => {
     if (!(await useFlightTimeLink(connection, link.linkId, now))) return false;
-    await setLogbookEntryMinutes(connection, link.bookingId, minutes);
+    await correctLogbookEntryMinutes(connection, link.bookingId, minutes);
     await setBookingMinutesFlown(connection, link.bookingId, minutes);
     return true;
   });

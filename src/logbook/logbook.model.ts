@@ -57,15 +57,27 @@ export async function insertBookingLogbookEntry(db: Queryable, entry: NewLogbook
   return result.insertId;
 }
 
+export interface FlightOnMember {
+  minutes: number;
+  /** when the member flew (never later than the present) */
+  flownAt: Date;
+  renewalAt: Date;
+}
+
 /**
- * Moves the last flight forward only (an older flight reported late never moves it back), and the
- * renewal date with it, never shortening a renewal date that already lies further ahead.
+ * A logged flight on the member row, in one statement: the running total of minutes grows by the
+ * entry's minutes, and the last flight moves forward only (an older flight reported late never moves
+ * it back), with the renewal date, never shortening a renewal date that already lies further ahead.
+ * The renewal is assigned before last_flight_at, so both conditions read the row as it was.
  */
-export async function advanceMemberLastFlight(db: Queryable, memberId: number, flightAt: Date, renewalAt: Date): Promise<void> {
+export async function recordFlightOnMember(db: Queryable, memberId: number, flight: FlightOnMember): Promise<void> {
   await db.execute(
-    `UPDATE members SET last_flight_at = ?, flyer_currency_renewal_at = GREATEST(COALESCE(flyer_currency_renewal_at, ?), ?)
-      WHERE member_id = ? AND (last_flight_at IS NULL OR last_flight_at < ?)`,
-    [flightAt, renewalAt, renewalAt, memberId, flightAt],
+    `UPDATE members
+        SET total_flight_minutes = total_flight_minutes + ?,
+            flyer_currency_renewal_at = IF(last_flight_at IS NULL OR last_flight_at < ?, GREATEST(COALESCE(flyer_currency_renewal_at, ?), ?), flyer_currency_renewal_at),
+            last_flight_at = IF(last_flight_at IS NULL OR last_flight_at < ?, ?, last_flight_at)
+      WHERE member_id = ?`,
+    [flight.minutes, flight.flownAt, flight.renewalAt, flight.renewalAt, flight.flownAt, flight.flownAt, memberId],
   );
 }
 

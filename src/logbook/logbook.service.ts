@@ -5,11 +5,11 @@ import { currencyRenewalDate, flyerCurrencyStatus, type FlyerCurrencyStatus } fr
 import { formatFlightDate } from './flight-date';
 import { flightTimeLinkUrl, newFlightTimeToken } from './flight-time-token';
 import {
-  advanceMemberLastFlight,
   findMemberForLogbookUpdate,
   type MemberForLogbook,
   insertBookingLogbookEntry,
   insertFlightTimeLink,
+  recordFlightOnMember,
 } from './logbook.model';
 
 /**
@@ -44,8 +44,8 @@ export interface LogbookOutcome {
 
 /**
  * What a FuzeMetrix booking does to the member's logbook, inside the booking's transaction:
- * a current flyer gets a logbook entry, their last flight moved forward (never back, and never past
- * the present) with its renewal date, and the "active" e-mail with a one-time link to correct the flight time; a flyer whose currency
+ * a current flyer gets a logbook entry, its minutes added to their running total, their last flight
+ * moved forward (never back, and never past the present) with its renewal date, and the "active" e-mail with a one-time link to correct the flight time; a flyer whose currency
  * lapsed gets no entry, no currency change (no automatic recurrency) and the "inactive" e-mail.
  */
 export async function recordExternalBooking(
@@ -81,7 +81,11 @@ export async function recordExternalBooking(
   });
   // a flight booked for later today counts from now: last_flight_at never moves past the present
   const flownBy = new Date(Math.min(booking.flightAt.getTime(), now.getTime()));
-  await advanceMemberLastFlight(connection, member.memberId, flownBy, currencyRenewalDate(flownBy, config.FLYER_CURRENCY_DAYS));
+  await recordFlightOnMember(connection, member.memberId, {
+    minutes: booking.minutesBooked,
+    flownAt: flownBy,
+    renewalAt: currencyRenewalDate(flownBy, config.FLYER_CURRENCY_DAYS),
+  });
 
   const { token, tokenHash } = newFlightTimeToken();
   const expiresAt = new Date(now.getTime() + config.FLIGHT_TIME_LINK_TTL_DAYS * DAY_MS);

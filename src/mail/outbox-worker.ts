@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import { recordEmailParked, recordEmailSendFailure, recordEmailSent } from '../metrics/metrics';
 import { singleMailbox } from './addresses';
 import { claimDueOutboxMessages, markOutboxMessageSent, type OutboxMessage, parkOutboxMessage, recordOutboxFailure } from './outbox.model';
-import type { MailTransport } from './transport';
+import { type MailTransport, SEND_CONCURRENCY } from './transport';
 
 export interface OutboxWorkerOptions {
   pool: Pool;
@@ -67,10 +67,18 @@ export class OutboxWorker {
     const batch = await withRetriedTransaction(pool, (connection) => claimDueOutboxMessages(connection, now, batchSize, new Date(now.getTime() + leaseMs)), {
       isolationLevel: 'READ COMMITTED',
     });
+    // several at a time: a send waits on the SMTP server's replies far longer than it uses the CPU, so
+    // one at a time could not keep up with a burst of check-ins
     let sent = 0;
-    for (const message of batch) {
-      if (await this.deliver(message)) sent += 1;
-    }
+    let next = 0;
+    const sender = async () => {
+      while (next < batch.length) {
+        if (await this.deliver(batch[next++])) sent += 1;
+      }
+    };
+    const senders = await Promise.allSettled(Array.from({ length: Math.min(SEND_CONCURRENCY, batch.length) }, sender));
+    const failed = senders.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
     return sent;
   }
 

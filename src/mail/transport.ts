@@ -23,6 +23,9 @@ export interface MailTransport {
 
 const SMTP_TIMEOUT_MS = 15_000;
 
+/** E-mails the outbox worker sends at once, each on its own pooled SMTP connection. */
+export const SEND_CONCURRENCY = 4;
+
 /** Every e-mail here is sent by the system, not a person: auto-responders and vacation replies keep quiet (RFC 3834). */
 const AUTOMATIC_HEADERS = { 'Auto-Submitted': 'auto-generated' };
 
@@ -40,7 +43,7 @@ function smtpTransport(smtpUrl: string, from: string): MailTransport {
     url: smtpUrl,
     // reuse SMTP connections across messages instead of a new connection + EHLO per e-mail
     pool: true,
-    maxConnections: 2,
+    maxConnections: SEND_CONCURRENCY,
     connectionTimeout: SMTP_TIMEOUT_MS,
     greetingTimeout: SMTP_TIMEOUT_MS,
     socketTimeout: SMTP_TIMEOUT_MS,

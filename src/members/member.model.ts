@@ -48,7 +48,7 @@ interface MemberProfileRow extends RowDataPacket {
   home_tunnel_name: string | null;
   is_coach: number;
   payment_status: string;
-  total_flight_minutes: number | string;
+  total_flight_minutes: number;
   last_flight_at: Date | null;
   flyer_currency_renewal_at: Date | null;
   flyer_level1: string;
@@ -57,13 +57,16 @@ interface MemberProfileRow extends RowDataPacket {
   flyer_formation: string;
 }
 
-/** Everything get-member shows; the flight-time total is summed from ix_logbook_entries_member_minutes alone. */
+/**
+ * Everything get-member shows, in one primary-key read: the flight-time total is the member row's
+ * running total (kept by every logbook write), so a check-in costs the same for a member's first
+ * flight and their thousandth.
+ */
 export async function findMemberProfile(db: Queryable, memberId: number): Promise<MemberProfile | null> {
   const [rows] = await db.execute<MemberProfileRow[]>(
     `SELECT m.member_id, m.date_of_birth, m.screen_name, r.role_name, m.first_name, m.last_name,
             t.name AS home_tunnel_name, m.is_coach, m.payment_status,
-            (SELECT CAST(COALESCE(SUM(l.minutes), 0) AS UNSIGNED) FROM logbook_entries l WHERE l.member_id = m.member_id)
-              AS total_flight_minutes,
+            m.total_flight_minutes,
             m.last_flight_at, m.flyer_currency_renewal_at,
             m.flyer_level1, m.flyer_static, m.flyer_dynamic, m.flyer_formation
        FROM members m
@@ -84,7 +87,7 @@ export async function findMemberProfile(db: Queryable, memberId: number): Promis
     homeTunnelName: row.home_tunnel_name,
     isCoach: Boolean(row.is_coach),
     paymentStatus: row.payment_status,
-    totalFlightMinutes: Number(row.total_flight_minutes),
+    totalFlightMinutes: row.total_flight_minutes,
     lastFlightAt: row.last_flight_at,
     currencyRenewalAt: row.flyer_currency_renewal_at,
     flyerLevels: { level1: row.flyer_level1, static: row.flyer_static, dynamic: row.flyer_dynamic, formation: row.flyer_formation },

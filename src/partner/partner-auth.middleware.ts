@@ -29,6 +29,8 @@ export interface PartnerAuthDeps {
     | 'PARTNER_SIGNATURE_WINDOW_SECONDS'
     | 'PARTNER_RATE_LIMIT_PER_MINUTE'
     | 'PARTNER_AUTH_FAILURES_PER_MINUTE'
+    | 'WEB_CONCURRENCY'
+    | 'NODE_ENV'
   >;
   clock: Clock;
 }

@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Config } from '../config';
+import { type Config, workerCount } from '../config';
 import { tooManyRequests } from '../http/errors';
 
 /**
@@ -18,8 +18,10 @@ export class PartnerLimits {
   private readonly failuresPerAddress: RateLimiterMemory;
   private readonly maxFailures: number;
 
-  constructor(config: Pick<Config, 'PARTNER_RATE_LIMIT_PER_MINUTE' | 'PARTNER_AUTH_FAILURES_PER_MINUTE'>, processes = 1) {
-    this.perConnector = new RateLimiterMemory({ keyPrefix: 'partner', points: Math.max(1, Math.ceil(config.PARTNER_RATE_LIMIT_PER_MINUTE / processes)), duration: 60 });
+  constructor(config: Pick<Config, 'PARTNER_RATE_LIMIT_PER_MINUTE' | 'PARTNER_AUTH_FAILURES_PER_MINUTE' | 'WEB_CONCURRENCY' | 'NODE_ENV'>) {
+    // the cluster primary hands connections to its workers in turn, so each sees about its share
+    const perProcess = Math.max(1, Math.ceil(config.PARTNER_RATE_LIMIT_PER_MINUTE / workerCount(config)));
+    this.perConnector = new RateLimiterMemory({ keyPrefix: 'partner', points: perProcess, duration: 60 });
     this.maxFailures = config.PARTNER_AUTH_FAILURES_PER_MINUTE;
     this.failuresPerAddress = new RateLimiterMemory({ keyPrefix: 'partner-failures', points: this.maxFailures, duration: 60 });
   }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { Pool } from '../db/pool';
+import { fixedJsonAnswer, sendJson } from '../http/json-answer';
 import { parseInput } from '../http/validate';
 import type { Logger } from '../logger';
 import type { SecretBox } from '../security/secret-box';
@@ -27,6 +28,8 @@ export interface PartnerDeps {
 
 /** The FuzeMetrix partner endpoints, each behind the partner check with the scope it needs. */
 export function createPartnerRouter({ config, pool, secrets, logger, clock }: PartnerDeps): Router {
+  const memberValidated = fixedJsonAnswer({ valid: true, message: PARTNER_MESSAGES.memberValidated });
+  const bookingCreated = fixedJsonAnswer({ valid: true, message: PARTNER_MESSAGES.bookingCreated });
   const router = Router();
   const requirePartner = partnerAuthGuard({ pool, secrets, config, clock });
   const pinGuesses = new PinGuessMonitor(logger, config.PARTNER_WRONG_PIN_SPIKE_PER_MINUTE);
@@ -35,24 +38,24 @@ export function createPartnerRouter({ config, pool, secrets, logger, clock }: Pa
   router.post(PARTNER_PATHS.validatePin, readMembers, async (req, res) => {
     const input = parseInput(validatePinSchema, req.body);
     await validateMemberPin(pool, config.PIN_PEPPER, input, { connectorId: partnerCallerOf(res).connectorId, monitor: pinGuesses }, clock());
-    res.json({ valid: true, message: PARTNER_MESSAGES.memberValidated });
+    sendJson(res, memberValidated);
   });
 
   router.post(PARTNER_PATHS.getMember, readMembers, async (req, res) => {
     const input = parseInput(getMemberSchema, req.body);
-    res.json(await getPartnerMember(pool, input, clock()));
+    sendJson(res, await getPartnerMember(pool, input, clock()));
   });
 
   // The page also describes get-member as a GET: the member id travels in the (signed) query string.
   router.get(PARTNER_PATHS.getMember, readMembers, async (req, res) => {
     const input = parseInput(getMemberSchema, req.query);
-    res.json(await getPartnerMember(pool, input, clock()));
+    sendJson(res, await getPartnerMember(pool, input, clock()));
   });
 
   router.post(PARTNER_PATHS.createBooking, requirePartner('bookings:write'), async (req, res) => {
     const input = parseInput(createBookingSchema, req.body);
     await createPartnerBooking(pool, partnerCallerOf(res).connectorId, input, config, clock());
-    res.json({ valid: true, message: PARTNER_MESSAGES.bookingCreated });
+    sendJson(res, bookingCreated);
   });
 
   return router;

@@ -34,6 +34,8 @@ describe('db:seed demo data', () => {
     expect(flyerCurrencyStatus(rusty.flyer_currency_renewal_at, new Date())).toBe('Active');
     const [minutes] = await selectRows<RowDataPacket>(t.pool, 'SELECT SUM(minutes) AS total FROM logbook_entries WHERE member_id = 40');
     expect(Number(minutes.total)).toBe(53);
+    // the running total get-member answers from, counted once although the seed ran twice
+    expect(rusty.total_flight_minutes).toBe(53);
   });
 
   it('has member 60649 with PIN 67510, current', async () => {

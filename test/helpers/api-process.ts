@@ -39,10 +39,11 @@ export function apiEnv(databaseUrl: string, extra: Record<string, string> = {}):
 /**
  * Starts the API from source (`node --import tsx src/server.ts`) on a free port and waits until
  * /health answers 200. The real server entry point: config, pool, outbox worker, graceful shutdown.
+ * options.nodeArgs go before the script (e.g. `--require` of a test-only preload).
  */
-export async function startApiProcess(env: Record<string, string>, port?: number): Promise<ApiProcess> {
+export async function startApiProcess(env: Record<string, string>, port?: number, options: { nodeArgs?: string[] } = {}): Promise<ApiProcess> {
   const listenPort = port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(listenPort) },
     stdio: ['ignore', 'pipe', 'pipe'],

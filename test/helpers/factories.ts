@@ -1,4 +1,4 @@
-import type { Pool, ResultSetHeader, RowDataPacket } from '../../src/db/pool';
+import { type Pool, type ResultSetHeader, type RowDataPacket, withTransaction } from '../../src/db/pool';
 import { hashPin } from '../../src/members/pin';
 
 /** Small row builders: each test makes the rows it needs, with unique values, and nothing more. */
@@ -93,6 +93,19 @@ export async function createMember(pool: Pool, pinPepper: string, fields: Member
     ],
   );
   return { member_id: fields.member_id ?? result.insertId, email, pin };
+}
+
+/**
+ * Manual logbook entries for a member (one per value of minutes), written as every logbook writer
+ * must write them: the entries and the member's running total in one transaction.
+ */
+export async function addLogbookEntries(pool: Pool, memberId: number, tunnelId: number, minutes: number[], flightAt = new Date('2025-04-08T07:40:00Z')): Promise<void> {
+  await withTransaction(pool, async (connection) => {
+    for (const value of minutes) {
+      await connection.execute("INSERT INTO logbook_entries (member_id, tunnel_id, flight_at, minutes, source) VALUES (?, ?, ?, ?, 'manual')", [memberId, tunnelId, flightAt, value]);
+      await connection.execute('UPDATE members SET total_flight_minutes = total_flight_minutes + ? WHERE member_id = ?', [value, memberId]);
+    }
+  });
 }
 
 export interface CreatedConnector {

@@ -1,4 +1,4 @@
-import { createConnector, createMember, createTunnel, type CreatedConnector } from '../helpers/factories';
+import { addLogbookEntries, createConnector, createMember, createTunnel, type CreatedConnector } from '../helpers/factories';
 import { partnerToken, signedGet, signedPost, tokenForText } from '../helpers/signed-request';
 import { createTestContext, type TestContext } from '../helpers/test-app';
 
@@ -24,15 +24,7 @@ let t: TestContext;
 let connector: CreatedConnector;
 let rusty: number;
 
-async function addLogbookMinutes(memberId: number, tunnelId: number, minutes: number[]) {
-  for (const value of minutes) {
-    await t.pool.execute("INSERT INTO logbook_entries (member_id, tunnel_id, flight_at, minutes, source) VALUES (?, ?, '2025-04-08 07:40:00', ?, 'manual')", [
-      memberId,
-      tunnelId,
-      value,
-    ]);
-  }
-}
+const addLogbookMinutes = (memberId: number, tunnelId: number, minutes: number[]) => addLogbookEntries(t.pool, memberId, tunnelId, minutes);
 
 /** The page's example member, Rusty Lewis, as our rows. */
 const rustyView = {
