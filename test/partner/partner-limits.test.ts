@@ -67,6 +67,13 @@ describe("a connector's own budget (PARTNER_RATE_LIMIT_PER_MINUTE)", () => {
     }
     for (let i = 0; i < 5; i++) await getMember(request, victim).expect(200);
   });
+
+  it('is shared out over the WEB_CONCURRENCY workers: each process allows its share of the minute', async () => {
+    const request = appWith({ PARTNER_RATE_LIMIT_PER_MINUTE: '6', WEB_CONCURRENCY: '2' });
+    const connector = await createConnector(t.pool);
+    for (let i = 0; i < 3; i++) await getMember(request, connector).expect(200);
+    expect((await getMember(request, connector)).status).toBe(429);
+  });
 });
 
 describe('an address that keeps failing signatures (PARTNER_AUTH_FAILURES_PER_MINUTE)', () => {
