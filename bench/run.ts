@@ -8,7 +8,7 @@
  *   --reuse-data                     keep the existing iba_bench database (faster when iterating)
  *   --allow-busy                     measure although the machine is busy (the table says so, loudly)
  *   --profile                        run each endpoint on its own API process with node --cpu-prof,
- *                                    profiles in bench/results/profiles/ (git-ignored)
+ *                                    its ceiling too; profiles in bench/results/profiles/ (git-ignored)
  *   --soak[=600]                     the soak instead (bench/soak.ts): the check-in mix at half the
  *                                    maximum rate for that many seconds, heap and RSS slopes
  */
@@ -272,7 +272,8 @@ async function runTable(endpoints: EndpointDef[], apiSettings: DeployedApiSettin
       // measure that instead).
       const ceilingDef = CEILINGS[endpoint.ceiling];
       const ceilingServer = await startServerProcess(
-        ['--import', 'tsx', ceilingDef.file],
+        // the ceiling's own thread and tsx's loader thread each write a profile: a folder per row keeps both
+        [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, `ceiling-${endpoint.name.replace(/:/g, '-')}`)}`] : []), '--import', 'tsx', ceilingDef.file],
         { DATABASE_URL: data.databaseUrl, DATABASE_POOL_SIZE: String(settings.poolSize), NODE_ENV: 'production', CEILING_WORKERS: String(endpoint.workers) },
         await freePort(),
         { processes: endpoint.workers > 1 ? endpoint.workers + 1 : 1 },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import { IncomingMessage, type ServerResponse } from 'node:http';
+import type { Request, RequestHandler } from 'express';
 import { type Logger, requestLineLogger } from '../logger';
 import { clientAddress } from './client-address';
 
@@ -7,8 +8,8 @@ declare module 'http' {
   interface IncomingMessage {
     /** The request id, also returned as X-Request-Id. */
     id?: string;
-    /** A logger that stamps every line with this request (made on first use). */
-    log?: Logger;
+    /** A logger that stamps every line with this request (made on first use; see below). */
+    readonly log?: Logger;
   }
 }
 
@@ -23,13 +24,50 @@ export function pathForLog(url: string | undefined): string {
 
 type Level = 'info' | 'warn' | 'error';
 
+/** What the request's line and its lazily made child logger need, kept on the request. */
+interface RequestLogState {
+  logger: Logger;
+  lines: Logger;
+  startedAt: number;
+  /** Taken at the start: once a client has gone, its socket no longer knows the address. */
+  ip: string;
+  written: boolean;
+  child?: Logger;
+}
+
+const LOG_STATE = Symbol('requestLogState');
+
+declare module 'http' {
+  interface IncomingMessage {
+    [LOG_STATE]?: RequestLogState;
+  }
+}
+
+/**
+ * `req.log`: a logger that stamps every line with the request, made on first use (most requests never
+ * log by hand). A getter on the prototype, defined once, rather than a property defined on each
+ * request: that would turn every request object into a slow dictionary-mode object.
+ */
+Object.defineProperty(IncomingMessage.prototype, 'log', {
+  configurable: true,
+  get(this: IncomingMessage): Logger | undefined {
+    const state = this[LOG_STATE];
+    if (!state) return undefined;
+    return (state.child ??= state.logger.child({ req: describeRequest(this, state) }));
+  },
+});
+
+function describeRequest(req: IncomingMessage, state: RequestLogState) {
+  const request = req as Request;
+  return { id: request.id, method: request.method, path: pathForLog(request.originalUrl ?? request.url), ip: state.ip };
+}
+
 /**
  * One JSON line per request ({req: {id, method, path, ip}, res: {statusCode}, responseTime}), with a
  * request id that is also returned as X-Request-Id. `ip` is the client's address (through the proxies
- * TRUST_PROXY names). No headers or bodies, ever. Deliberately small:
- * the per-request child logger is made only when a handler logs, and nothing is built for a line
- * the level filters out, so a check-in does not pay for logging it will not write (the bench
- * measured pino-http at about a sixth of a partner request's CPU at LOG_LEVEL=warn).
+ * TRUST_PROXY names). No headers or bodies, ever. Deliberately small, as it runs on every check-in:
+ * shared listeners and one small object per request, the child logger made only when a handler
+ * logs, and nothing built for a line the level filters out.
  */
 export function requestLogging(logger: Logger): RequestHandler {
   const lines = requestLineLogger(logger);
@@ -38,19 +76,28 @@ export function requestLogging(logger: Logger): RequestHandler {
     const id = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader(REQUEST_ID_HEADER, id);
     req.id = id;
-    const url = req.originalUrl;
-    const describe = () => ({ id, method: req.method, path: pathForLog(url), ip: clientAddress(req) });
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ req: describe() })) });
-    const started = performance.now();
-    const write = (level: Level, message: string) => {
-      if (!lines.isLevelEnabled(level)) return;
-      lines[level]({ req: describe(), res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) }, message);
-    };
-    res.once('finish', () => write(res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info', 'request completed'));
-    res.once('close', () => {
-      if (!res.writableFinished) write('warn', 'request aborted');
-    });
+    req[LOG_STATE] = { logger, lines, startedAt: performance.now(), ip: clientAddress(req), written: false };
+    res.once('finish', writeAnsweredLine);
+    // 'close' without 'finish': the client went away before its answer was written
+    res.once('close', writeAbortedLine);
     next();
   };
+}
+
+function writeAnsweredLine(this: ServerResponse): void {
+  const level: Level = this.statusCode >= 500 ? 'error' : this.statusCode >= 400 ? 'warn' : 'info';
+  writeRequestLine(this, level, 'request completed');
+}
+
+function writeAbortedLine(this: ServerResponse): void {
+  writeRequestLine(this, 'warn', 'request aborted');
+}
+
+function writeRequestLine(res: ServerResponse, level: Level, message: string): void {
+  const state = res.req[LOG_STATE];
+  if (!state || state.written) return;
+  state.written = true;
+  if (!state.lines.isLevelEnabled(level)) return;
+  const line = { req: describeRequest(res.req, state), res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - state.startedAt) };
+  state.lines[level](line, message);
 }
