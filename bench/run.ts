@@ -228,8 +228,38 @@ function refuseWhenBusy(load: MachineLoad, when: string): void {
   log(`WARNING: ${message}; measuring anyway (--allow-busy), the figures are not comparable`);
 }
 
+const DATABASE_SETTLED_SHARE = 0.05;
+const DATABASE_SETTLE_TIMEOUT_MS = 300_000;
+
+/**
+ * After the data is generated (or a previous run's bookings), MariaDB keeps working for a while
+ * (flushing dirty pages, purging undo logs): the first rows would share the CPUs with it. Waits until
+ * the private server uses under 5 % of one CPU over 2 s (at most 5 minutes; a server of
+ * DATABASE_URL cannot be watched).
+ */
+async function waitForDatabaseToSettle(): Promise<void> {
+  const pid = databasePid();
+  if (!pid) return;
+  const started = Date.now();
+  for (;;) {
+    const before = readCpuMs(pid) ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const share = ((readCpuMs(pid) ?? 0) - before) / 2000;
+    if (share < DATABASE_SETTLED_SHARE) {
+      log(`the database is idle (${percent(share)} of a CPU) after ${Math.round((Date.now() - started) / 1000)} s`);
+      return;
+    }
+    if (Date.now() - started > DATABASE_SETTLE_TIMEOUT_MS) {
+      log(`the database still uses ${percent(share)} of a CPU after 5 minutes: measuring anyway`);
+      return;
+    }
+    log(`waiting for the database to settle (${percent(share)} of a CPU: flushing and purging after the data generation)`);
+  }
+}
+
 async function runTable(endpoints: EndpointDef[], apiSettings: DeployedApiSettings, data: Awaited<ReturnType<typeof prepareBenchData>>, before: MachineLoad, received: () => number) {
   const purchaseIds = await purchaseIdStarts(data.databaseUrl);
+  await waitForDatabaseToSettle();
   log('checking again before measuring (3 s, CPU only: the load average still carries the data generation)');
   const beforeMeasuring = await sampleMachineLoad(3, false);
   refuseWhenBusy(beforeMeasuring, 'before measuring');
