@@ -4,12 +4,16 @@ import type { Request, RequestHandler } from 'express';
 import { type Logger, requestLineLogger } from '../logger';
 import { clientAddress } from './client-address';
 
+const LOG_STATE = Symbol('requestLogState');
+
 declare module 'http' {
   interface IncomingMessage {
     /** The request id, also returned as X-Request-Id. */
     id?: string;
     /** A logger that stamps every line with this request (made on first use; see below). */
     readonly log?: Logger;
+    /** What this request's log line needs (see requestLogging). */
+    [LOG_STATE]?: RequestLogState;
   }
 }
 
@@ -33,14 +37,6 @@ interface RequestLogState {
   ip: string;
   written: boolean;
   child?: Logger;
-}
-
-const LOG_STATE = Symbol('requestLogState');
-
-declare module 'http' {
-  interface IncomingMessage {
-    [LOG_STATE]?: RequestLogState;
-  }
 }
 
 /**
