@@ -62,6 +62,18 @@ async function waitForLog<T>(api: ApiProcess, found: (lines: LogLine[]) => T | u
 
 const listeningPids = (lines: LogLine[]) => lines.filter((line) => line.msg.startsWith('IBA API listening')).map((line) => line.pid);
 
+/** The pids of the processes that logged these requests, once every one of them is logged. */
+function servingPids(api: ApiProcess, requestIds: string[]): Promise<Set<number>> {
+  return waitForLog(
+    api,
+    (lines) => {
+      const served = lines.filter((line) => line.req && requestIds.includes(line.req.id));
+      return served.length === requestIds.length ? new Set(served.map((line) => line.pid)) : undefined;
+    },
+    `a log line for each of ${requestIds[0]}...`,
+  );
+}
+
 const METRICS_TOKEN = 'metrics-token-for-the-two-worker-test-0123456789';
 
 describe('WEB_CONCURRENCY=2', () => {
@@ -79,14 +91,7 @@ describe('WEB_CONCURRENCY=2', () => {
     const requestIds = Array.from({ length: 20 }, (_, i) => `two-workers-${i}`);
     for (const id of requestIds) expect(await getLive(api.url, id)).toBe(200);
 
-    const servedBy = await waitForLog(
-      api,
-      (lines) => {
-        const served = lines.filter((line) => line.req && requestIds.includes(line.req.id));
-        return served.length === requestIds.length ? new Set(served.map((line) => line.pid)) : undefined;
-      },
-      'line for every request',
-    );
+    const servedBy = await servingPids(api, requestIds);
     expect([...servedBy].sort()).toEqual([...workers].sort());
   });
 
@@ -100,14 +105,7 @@ describe('WEB_CONCURRENCY=2', () => {
 
     const requestIds = Array.from({ length: 12 }, (_, i) => `after-restart-${i}`);
     for (const id of requestIds) expect(await getLive(api.url, id)).toBe(200);
-    const servedBy = await waitForLog(
-      api,
-      (lines) => {
-        const served = lines.filter((line) => line.req && requestIds.includes(line.req.id));
-        return served.length === requestIds.length ? new Set(served.map((line) => line.pid)) : undefined;
-      },
-      'line for every request after the restart',
-    );
+    const servedBy = await servingPids(api, requestIds);
     expect(servedBy.has(victim)).toBe(false);
     expect(servedBy.has(replacement)).toBe(true);
   });

@@ -24,8 +24,9 @@ export interface MigrationResult {
  * A lease (a row in `leases`, see lease.ts) serialises concurrent runs, also from processes on
  * different Galera nodes, where GET_LOCK would only lock the node it ran on; so two processes
  * starting at once apply each file exactly once, and the second finds nothing left to do.
+ * `upTo` stops at that version (the schema as an older release left it, for upgrade tests).
  */
-export async function migrate(databaseUrl: string): Promise<MigrationResult> {
+export async function migrate(databaseUrl: string, upTo?: string): Promise<MigrationResult> {
   const connection = await mysql.createConnection({ uri: databaseUrl, multipleStatements: true, timezone: 'Z' });
   try {
     await connection.query("SET time_zone = '+00:00'");
@@ -45,7 +46,7 @@ export async function migrate(databaseUrl: string): Promise<MigrationResult> {
           return { rows: Array.isArray(result) ? (result as unknown[]) : [] };
         },
       });
-      const applied = await postgrator.migrate();
+      const applied = await postgrator.migrate(upTo);
       const version = Number(await postgrator.getDatabaseVersion());
       return { applied: applied.map((migration) => path.basename(migration.filename)), version };
     } finally {

@@ -1,7 +1,4 @@
-import path from 'node:path';
-import mysql from 'mysql2/promise';
-import Postgrator from 'postgrator';
-import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate';
+import { migrate } from '../../src/db/migrate';
 import { createPool, type RowDataPacket } from '../../src/db/pool';
 import { createEmptyDatabase, dropTestDatabase, testDatabaseUrl } from '../helpers/database';
 
@@ -10,29 +7,10 @@ describe('the flight-total migration on a database in use', () => {
   const url = testDatabaseUrl(`flight_totals_upgrade_${process.env.JEST_WORKER_ID ?? '1'}`);
   afterAll(() => dropTestDatabase(url));
 
-  async function migrateUpTo(version: string): Promise<void> {
-    const connection = await mysql.createConnection({ uri: url, multipleStatements: true, timezone: 'Z' });
-    try {
-      const postgrator = new Postgrator({
-        migrationPattern: path.join(MIGRATIONS_DIR, '*'),
-        driver: 'mysql',
-        database: new URL(url).pathname.slice(1),
-        schemaTable: 'schemaversion',
-        execQuery: async (query: string) => {
-          const [result] = await connection.query(query);
-          return { rows: Array.isArray(result) ? (result as unknown[]) : [] };
-        },
-      });
-      await postgrator.migrate(version);
-    } finally {
-      await connection.end();
-    }
-  }
-
   it("sets every member's total to the sum of their logbook and leaves updated_at alone", async () => {
     await dropTestDatabase(url);
     await createEmptyDatabase(url);
-    await migrateUpTo('49');
+    await migrate(url, '49');
     const pool = createPool(url, { connectionLimit: 1 });
     try {
       await pool.query("INSERT INTO tunnels (tunnel_id, name) VALUES (1, 'Old Tunnel')");

@@ -1,7 +1,4 @@
-import path from 'node:path';
-import mysql from 'mysql2/promise';
-import Postgrator from 'postgrator';
-import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate';
+import { migrate } from '../../src/db/migrate';
 import { createPool, type RowDataPacket } from '../../src/db/pool';
 import { createEmptyDatabase, dropTestDatabase, testDatabaseUrl } from '../helpers/database';
 
@@ -10,30 +7,11 @@ describe('the time zone and Message-ID migrations on a database in use', () => {
   const url = testDatabaseUrl(`mail_upgrade_${process.env.JEST_WORKER_ID ?? '1'}`);
   afterAll(() => dropTestDatabase(url));
 
-  /** The schema as it was before these migrations: every file numbered below 020. */
-  async function migrateUpToBefore020(): Promise<void> {
-    const connection = await mysql.createConnection({ uri: url, multipleStatements: true, timezone: 'Z' });
-    try {
-      const postgrator = new Postgrator({
-        migrationPattern: path.join(MIGRATIONS_DIR, '*'),
-        driver: 'mysql',
-        database: new URL(url).pathname.slice(1),
-        schemaTable: 'schemaversion',
-        execQuery: async (query: string) => {
-          const [result] = await connection.query(query);
-          return { rows: Array.isArray(result) ? (result as unknown[]) : [] };
-        },
-      });
-      await postgrator.migrate('19');
-    } finally {
-      await connection.end();
-    }
-  }
-
   it('gives existing tunnels UTC, keeps the ids of queued e-mails, and drops the subjects of sent ones', async () => {
     await dropTestDatabase(url);
     await createEmptyDatabase(url);
-    await migrateUpToBefore020();
+    // the schema as it was before these migrations: every file numbered below 020
+    await migrate(url, '19');
     const pool = createPool(url, { connectionLimit: 1 });
     try {
       await pool.query("INSERT INTO tunnels (tunnel_id, name, fuse_metrix_tunnel_id) VALUES (7, 'Old Tunnel', 77)");

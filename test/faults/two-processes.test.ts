@@ -49,6 +49,17 @@ function signedPin(api: ApiProcess, memberId: number, pin: string) {
   return signedFetch(api.url, world.connector, '/api/external/fuse-metrix/validate-pin', { member_id: memberId, member_pin: pin });
 }
 
+/** A new admin with TOTP on, and the body of a verify-totp with this moment's code. */
+async function adminWithTotpCode() {
+  const username = unique('admin');
+  const password = 'Correct-Horse-42-battery';
+  const memberId = await createAdmin(pool, { username, password, email: `${username}@iba.example` });
+  const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+  await pool.query('UPDATE members SET totp_secret = ?, totp_enabled = TRUE WHERE member_id = ?', [secret, memberId]);
+  const code = await generate({ secret, epoch: Math.floor(Date.now() / 1000) });
+  return { username, password, member_id: memberId, code };
+}
+
 describe('two API processes on one database, requests alternating', () => {
   it('creates one booking from twenty copies of a purchase sent to both at once', async () => {
     const payload = bookingPayload(world, 0, 4242);
@@ -94,13 +105,7 @@ describe('two API processes on one database, requests alternating', () => {
   });
 
   it('refuses on one process a TOTP code already accepted on the other', async () => {
-    const username = unique('admin');
-    const password = 'Correct-Horse-42-battery';
-    const memberId = await createAdmin(pool, { username, password, email: `${username}@iba.example` });
-    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-    await pool.query('UPDATE members SET totp_secret = ?, totp_enabled = TRUE WHERE member_id = ?', [secret, memberId]);
-    const code = await generate({ secret, epoch: Math.floor(Date.now() / 1000) });
-    const credentials = { username, password, member_id: memberId, code };
+    const credentials = await adminWithTotpCode();
 
     const accepted = await postJson(a, '/api/auth/verify-totp', credentials, { platform: 'ios' });
     expect(accepted.status).toBe(200);
@@ -110,13 +115,7 @@ describe('two API processes on one database, requests alternating', () => {
   });
 
   it('revokes on both processes the tokens signed out on one', async () => {
-    const username = unique('admin');
-    const password = 'Correct-Horse-42-battery';
-    const memberId = await createAdmin(pool, { username, password, email: `${username}@iba.example` });
-    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-    await pool.query('UPDATE members SET totp_secret = ?, totp_enabled = TRUE WHERE member_id = ?', [secret, memberId]);
-    const code = await generate({ secret, epoch: Math.floor(Date.now() / 1000) });
-    const signedIn = await postJson(a, '/api/auth/verify-totp', { username, password, member_id: memberId, code }, { platform: 'ios' });
+    const signedIn = await postJson(a, '/api/auth/verify-totp', await adminWithTotpCode(), { platform: 'ios' });
     const token = String(signedIn.body.token);
     const listOn = (api: ApiProcess) => fetch(`${api.url}/api/external/fuse-metrix/op/`, { headers: { token } }).then((response) => response.status);
     expect(await listOn(b)).toBe(200);
