@@ -14,7 +14,6 @@ import { REQUEST_ID_HEADER, requestLogging } from './http/request-logging';
 import { securityHeaders } from './http/security-headers';
 import type { Logger } from './logger';
 import { createDeadLetterRouter, describeDeadLetterRoutes } from './mail/dead-letter.routes';
-import { httpMetrics } from './metrics/http-metrics.middleware';
 import { createMetricsRouter, describeMetricsRoutes } from './metrics/metrics.routes';
 import { createOAuthRouter, describeOAuthRoutes } from './oauth/oauth.routes';
 import { describePartnerRoutes } from './partner/partner.openapi';
@@ -70,7 +69,6 @@ export function createApp(deps: AppDeps): Express {
   // no client revalidates API answers; Express would otherwise hash every response body for an ETag
   app.set('etag', false);
   app.locals.features = features;
-  app.use(httpMetrics);
   app.use(requestLogging(deps.logger));
   app.use(securityHeaders());
   app.use(corsFor(config.CORS_ORIGINS));

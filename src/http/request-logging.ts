@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Request, RequestHandler } from 'express';
 import { type Logger, requestLineLogger } from '../logger';
+import { observeHttpRequest } from '../metrics/metrics';
 import { clientAddress } from './client-address';
 
 const LOG_STATE = Symbol('requestLogState');
@@ -60,9 +61,10 @@ function describeRequest(req: IncomingMessage, state: RequestLogState) {
 
 /**
  * One JSON line per request ({req: {id, method, path, ip}, res: {statusCode}, responseTime}), with a
- * request id that is also returned as X-Request-Id. `ip` is the client's address (through the proxies
- * TRUST_PROXY names). No headers or bodies, ever. Deliberately small, as it runs on every check-in:
- * shared listeners and one small object per request, the child logger made only when a handler
+ * request id that is also returned as X-Request-Id, and the request's latency in the metrics. `ip` is
+ * the client's address (through the proxies TRUST_PROXY names). No headers or bodies, ever.
+ * Deliberately small, as it runs on every check-in: one small object per request, two shared
+ * listeners (no wrapper per request as `once` makes), the child logger made only when a handler
  * logs, and nothing built for a line the level filters out.
  */
 export function requestLogging(logger: Logger): RequestHandler {
@@ -73,27 +75,31 @@ export function requestLogging(logger: Logger): RequestHandler {
     res.setHeader(REQUEST_ID_HEADER, id);
     req.id = id;
     req[LOG_STATE] = { logger, lines, startedAt: performance.now(), ip: clientAddress(req), written: false };
-    res.once('finish', writeAnsweredLine);
+    res.on('finish', requestAnswered);
     // 'close' without 'finish': the client went away before its answer was written
-    res.once('close', writeAbortedLine);
+    res.on('close', requestClosed);
     next();
   };
 }
 
-function writeAnsweredLine(this: ServerResponse): void {
-  const level: Level = this.statusCode >= 500 ? 'error' : this.statusCode >= 400 ? 'warn' : 'info';
-  writeRequestLine(this, level, 'request completed');
-}
-
-function writeAbortedLine(this: ServerResponse): void {
-  writeRequestLine(this, 'warn', 'request aborted');
-}
-
-function writeRequestLine(res: ServerResponse, level: Level, message: string): void {
-  const state = res.req[LOG_STATE];
+function requestAnswered(this: ServerResponse): void {
+  const req = this.req as Request;
+  const state = req[LOG_STATE];
   if (!state || state.written) return;
   state.written = true;
+  const milliseconds = performance.now() - state.startedAt;
+  observeHttpRequest(req.route as { path: string } | undefined, req.method, this.statusCode, milliseconds / 1000);
+  writeRequestLine(req, state, this.statusCode >= 500 ? 'error' : this.statusCode >= 400 ? 'warn' : 'info', this.statusCode, milliseconds, 'request completed');
+}
+
+function requestClosed(this: ServerResponse): void {
+  const state = this.req[LOG_STATE];
+  if (!state || state.written) return;
+  state.written = true;
+  writeRequestLine(this.req, state, 'warn', this.statusCode, performance.now() - state.startedAt, 'request aborted');
+}
+
+function writeRequestLine(req: IncomingMessage, state: RequestLogState, level: Level, statusCode: number, milliseconds: number, message: string): void {
   if (!state.lines.isLevelEnabled(level)) return;
-  const line = { req: describeRequest(res.req, state), res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - state.startedAt) };
-  state.lines[level](line, message);
+  state.lines[level]({ req: describeRequest(req, state), res: { statusCode }, responseTime: Math.round(milliseconds) }, message);
 }
