@@ -23,6 +23,7 @@ import { flightTotalMismatches, lastOutboxId, removeCeilingBookings, waitForEmai
 import { freePort, readCpuMs, readTreeCpuMs, RssSampler, runNode, type ServerProcess, startServerProcess } from './lib/processes';
 import { databasePid, prepareBenchData, purchaseIdStarts, serverVersion } from './lib/setup';
 import { startSmtpSink } from './lib/smtp-sink';
+import { bringDatabaseToSteadyState } from './lib/database-steady-state';
 import { PARTNER_PATHS } from './lib/bench-data';
 import type { BodyKind, LoadResult, LoadSpec, TargetSpec } from './load';
 import { runSoak } from './soak';
@@ -259,6 +260,7 @@ async function waitForDatabaseToSettle(): Promise<void> {
 
 async function runTable(endpoints: EndpointDef[], apiSettings: DeployedApiSettings, data: Awaited<ReturnType<typeof prepareBenchData>>, before: MachineLoad, received: () => number) {
   const purchaseIds = await purchaseIdStarts(data.databaseUrl);
+  await bringDatabaseToSteadyState(data.databaseUrl);
   await waitForDatabaseToSettle();
   log('checking again before measuring (3 s, CPU only: the load average still carries the data generation)');
   const beforeMeasuring = await sampleMachineLoad(3, false);
