@@ -199,6 +199,7 @@ async function main(): Promise<void> {
   const apiSettings: DeployedApiSettings = { databaseUrl: data.databaseUrl, poolSize: settings.poolSize, pinPepper: data.pinPepper, smtpUrl: smtp.url, mailDir };
   try {
     if (soak !== undefined) {
+      await bringDatabaseToSteadyState(data.databaseUrl);
       const code = await runSoak(apiSettings, {
         soakSeconds: soak === 'true' ? 600 : Number(soak),
         burstSeconds: settings.durationSeconds,
