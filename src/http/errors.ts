@@ -23,3 +23,6 @@ export const notFound = (message: string) => new HttpError(404, message);
 export const unprocessable = (message: string) => new HttpError(422, message);
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   new HttpError(429, message, { retryAfterSeconds });
+/** A rate limit's 429: "<what>: try again in N seconds". */
+export const rateLimited = (what: string, retryAfterSeconds: number) =>
+  tooManyRequests(`${what}: try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`, retryAfterSeconds);

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterMySQL, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Pool } from '../db/pool';
 import { addressKey, clientAddress } from './client-address';
-import { tooManyRequests } from './errors';
+import { rateLimited } from './errors';
 
 /** The table migrations/015 creates for rate-limiter-flexible's MySQL store. */
 const TABLE = 'rate_limits';
@@ -62,7 +62,7 @@ export function rateLimit(pool: Pool, options: RateLimitOptions): RequestHandler
     // a verdict from the store (not from this process's memory) is the first over the limit here
     if (refusal.consumedPoints > points) await options.onLimitReached?.(req, retryAfterSeconds);
     if (options.refuse) return options.refuse(req, res, retryAfterSeconds);
-    throw tooManyRequests(`Too many requests: try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`, retryAfterSeconds);
+    throw rateLimited('Too many requests', retryAfterSeconds);
   };
 }
 

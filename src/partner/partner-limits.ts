@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { type Config, workerCount } from '../config';
-import { tooManyRequests } from '../http/errors';
+import { rateLimited } from '../http/errors';
 
 /**
  * The partner routes' limits, in this process's memory: a database-held counter would add a write to
@@ -46,6 +46,5 @@ export class PartnerLimits {
 }
 
 function refused(what: string, state: RateLimiterRes) {
-  const seconds = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
-  return tooManyRequests(`${what}: try again in ${seconds} second${seconds === 1 ? '' : 's'}`, seconds);
+  return rateLimited(what, Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
 }
