@@ -18,6 +18,8 @@ export function createHealthRouter({ pool, config }: { pool: Pool; config: Pick<
   const router = Router();
   // generous: load balancers probe every few seconds from a handful of addresses
   const limit = rateLimit(pool, { name: 'health', perMinute: config.RATE_LIMIT_HEALTH_PER_MINUTE });
+  // counted in memory: a database that hangs must not hold up (and so restart) every process
+  const liveLimit = rateLimit(pool, { name: 'health-live', perMinute: config.RATE_LIMIT_HEALTH_PER_MINUTE, inProcess: true });
 
   router.get('/health', limit, async (_req, res) => {
     if (await isDatabaseReachable(pool)) {
@@ -27,7 +29,7 @@ export function createHealthRouter({ pool, config }: { pool: Pool; config: Pick<
     }
   });
 
-  router.get('/health/live', limit, (_req, res) => {
+  router.get('/health/live', liveLimit, (_req, res) => {
     res.json({ status: true });
   });
 

@@ -19,6 +19,11 @@ export interface RateLimitOptions {
    * By default a 429 is thrown, which the error handler renders in the route's envelope with Retry-After.
    */
   refuse?: (req: Request, res: Response, retryAfterSeconds: number) => void;
+  /**
+   * Count in this process's memory instead of the database, for a route that must answer without the
+   * database (the liveness probe): each process then allows perMinute on its own.
+   */
+  inProcess?: boolean;
   /** Called when this process first sees a key over its limit in a window (not for every refused request). */
   onLimitReached?: (req: Request, retryAfterSeconds: number) => Promise<void> | void;
 }
@@ -33,18 +38,21 @@ export interface RateLimitOptions {
  */
 export function rateLimit(pool: Pool, options: RateLimitOptions): RequestHandler {
   const points = options.perMinute;
-  const limiter = new RateLimiterMySQL({
-    storeClient: pool.pool,
-    storeType: 'pool',
-    dbName: databaseNameOf(pool),
-    tableName: TABLE,
-    tableCreated: true,
-    keyPrefix: options.name,
-    points,
-    duration: 60,
-    inMemoryBlockOnConsumed: points + 1,
-    insuranceLimiter: new RateLimiterMemory({ keyPrefix: options.name, points, duration: 60 }),
-  });
+  const inMemory = new RateLimiterMemory({ keyPrefix: options.name, points, duration: 60 });
+  const limiter = options.inProcess
+    ? inMemory
+    : new RateLimiterMySQL({
+        storeClient: pool.pool,
+        storeType: 'pool',
+        dbName: databaseNameOf(pool),
+        tableName: TABLE,
+        tableCreated: true,
+        keyPrefix: options.name,
+        points,
+        duration: 60,
+        inMemoryBlockOnConsumed: points + 1,
+        insuranceLimiter: inMemory,
+      });
   const keyOf = options.keyOf ?? ((req: Request) => addressKey(clientAddress(req)));
 
   return async (req, res, next) => {

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
 import pino from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/app';
@@ -24,6 +26,24 @@ describe('GET /health/live', () => {
       expect(res.body).toEqual({ status: true });
     } finally {
       await pool.end();
+    }
+  });
+
+  it('answers at once when the database accepts connections and then never answers (its rate limit is counted in memory)', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const pool = createPool(`mysql://iba:iba@127.0.0.1:${(silent.address() as AddressInfo).port}/nowhere`);
+    try {
+      // mysql2 waits 10 s for a handshake that never comes; the probe must not wait for it
+      const res = await appOver(pool).get('/health/live').timeout(3000);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: true });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await pool.end().catch(() => undefined);
     }
   });
 });
