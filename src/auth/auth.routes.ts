@@ -1,4 +1,4 @@
-import { type Request, type Response, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
@@ -19,9 +19,9 @@ import {
 } from './auth.schemas';
 import { login, type LoginStep, signOutEverywhere } from './auth.service';
 import { verifyEmailOtp } from './email-otp.service';
-import { roleGuard, signedInMember } from './require-role';
+import { roleGuard, signedInMember, tokenFromHeaders } from './require-role';
 import { audit, type AuthDeps, type Caller, type SignedIn } from './sign-in';
-import { setupTotp, verifyTotp, verifyTotpSetup } from './totp.service';
+import { type SetupCaller, setupTotp, verifyTotp, verifyTotpSetup } from './totp.service';
 
 export interface AuthRouterDeps extends Omit<AuthDeps, 'throttle' | 'config'> {
   config: AuthDeps['config'] &
@@ -50,14 +50,19 @@ export function createAuthRouter(routerDeps: AuthRouterDeps): Router {
     res.json(loginStepBody(step));
   });
 
-  router.post('/api/auth/totp/setup', limited, async (req, res) => {
-    const setup = await setupTotp(deps, parseInput(credentialsSchema, req.body), caller(req), clock());
+  const signedInOnly = roleGuard({ pool: deps.pool, config, clock }).signedIn();
+  // TOTP setup: admins send no token (the runbook's first sign-in); other members send the one their e-mailed code gave them
+  const signedInIfTokenSent: RequestHandler = (req, res, next) => (tokenFromHeaders(req.headers) ? signedInOnly(req, res, next) : next());
+  const setupCaller = (req: Request): SetupCaller => ({ ...caller(req), signedInAs: req.auth?.member_id });
+
+  router.post('/api/auth/totp/setup', limited, signedInIfTokenSent, async (req, res) => {
+    const setup = await setupTotp(deps, parseInput(credentialsSchema, req.body), setupCaller(req), clock());
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: true, message: 'Scan the QR code, then confirm a code with /api/auth/totp/verify-setup', ...setup });
   });
 
-  router.post('/api/auth/totp/verify-setup', limited, async (req, res) => {
-    const signedIn = await verifyTotpSetup(deps, parseInput(codeWithCredentialsSchema, req.body), caller(req), clock());
+  router.post('/api/auth/totp/verify-setup', limited, signedInIfTokenSent, async (req, res) => {
+    const signedIn = await verifyTotpSetup(deps, parseInput(codeWithCredentialsSchema, req.body), setupCaller(req), clock());
     sendSignedIn(req, res, signedIn, 'TOTP enabled, login successful');
   });
 
@@ -71,7 +76,6 @@ export function createAuthRouter(routerDeps: AuthRouterDeps): Router {
     sendSignedIn(req, res, signedIn, 'Login successful');
   });
 
-  const signedInOnly = roleGuard({ pool: deps.pool, config, clock }).signedIn();
   router.post('/api/auth/sign-out-everywhere', limited, signedInOnly, async (req, res) => {
     await signOutEverywhere(deps, signedInMember(req).member_id, caller(req), clock());
     res.json({ status: true, message: SIGNED_OUT_MESSAGE });
@@ -150,8 +154,9 @@ export function describeAuthRoutes(registry: OpenAPIRegistry): void {
     operationId: 'startTotpSetup',
     summary: 'Start TOTP setup: QR code, secret and 10 backup codes, shown this once',
     description:
-      'For a member whose sign-in answered requiresTotpSetup (every admin the first time). The secret and backup codes are shown only here; ' +
-      'TOTP is on only once verify-setup confirms a code.',
+      'For a member whose sign-in answered requiresTotpSetup (every admin the first time), with the password alone. Any other member turns TOTP on ' +
+      'signed in: with the token the e-mailed code gave them (`token` header), else 401. The secret and backup codes are shown only here; ' +
+      'TOTP is on only once verify-setup confirms a code (sent with the same token by members who are not admins).',
     request: { body: jsonContent(credentialsSchema) },
     responses: { 200: { description: 'Scan qrCodeUrl, keep backupCodes', ...jsonContent(totpSetupSchema) }, ...failures({ 409: 'TOTP is already set up' }) },
   });

@@ -9,10 +9,13 @@ import { type AuthMember, claimTotpStep, enableTotp, storePendingTotpSecret } fr
 import { deleteBackupCodes, findUnusedBackupCodes, insertBackupCodes, markBackupCodeUsed } from './backup-code.model';
 import { looksLikeBackupCode, newBackupCodes, normaliseBackupCode } from './one-time-codes';
 import { audit, authenticate, type AuthDeps, type Caller, type Credentials, duration, INVALID_CREDENTIALS, type SignedIn, signIn } from './sign-in';
+import { ADMIN_ROLE_ID } from './roles';
 import { matchTotpCode, newTotpSecret, totpUri } from './totp';
 
 export const INVALID_TOTP_CODE = 'Invalid TOTP code';
 export const REPLAYED_TOTP_CODE = 'This code has already been used: wait for the next one';
+export const TOTP_SETUP_NEEDS_SIGN_IN =
+  'Sign in with the code e-mailed to you first, and send that token with this request: turning TOTP on needs both factors';
 
 export interface TotpSetup {
   qrCodeUrl: string;
@@ -29,9 +32,23 @@ type CodeInput = Required<Credentials> & { code: string };
  */
 const totpLimiter = new AttemptLimiter('totp');
 
+/** The caller of a setup step, and the member its access token names (when it sent one). */
+export type SetupCaller = Caller & { signedInAs?: number };
+
+/**
+ * An admin sets TOTP up with the password alone, as the runbook says (their sign-in answers
+ * requiresTotpSetup and gives no token before it). Every other member already has a second factor,
+ * the e-mailed code: with the password alone, whoever had it could put their own authenticator on the
+ * account, sign in without the code and shut the owner's e-mails out. So they must be signed in.
+ */
+function assertMaySetUpTotp(member: AuthMember, caller: SetupCaller): void {
+  if (member.roleId !== ADMIN_ROLE_ID && caller.signedInAs !== member.memberId) throw unauthorized(TOTP_SETUP_NEEDS_SIGN_IN);
+}
+
 /** A new TOTP secret and backup codes, shown this once; TOTP stays off until a code confirms the setup. */
-export async function setupTotp(deps: AuthDeps, credentials: Required<Credentials>, caller: Caller, now: Date): Promise<TotpSetup> {
+export async function setupTotp(deps: AuthDeps, credentials: Required<Credentials>, caller: SetupCaller, now: Date): Promise<TotpSetup> {
   const member = await authenticate(deps, credentials, caller, now, INVALID_CREDENTIALS, 'totp setup');
+  assertMaySetUpTotp(member, caller);
   if (member.totpEnabled) throw totpAlreadyOn();
 
   const secret = newTotpSecret();
@@ -52,8 +69,9 @@ export async function setupTotp(deps: AuthDeps, credentials: Required<Credential
 }
 
 /** Confirms the setup with a code from the app: TOTP is on from now, and the member is signed in. */
-export async function verifyTotpSetup(deps: AuthDeps, input: CodeInput, caller: Caller, now: Date): Promise<SignedIn> {
+export async function verifyTotpSetup(deps: AuthDeps, input: CodeInput, caller: SetupCaller, now: Date): Promise<SignedIn> {
   const member = await authenticate(deps, input, caller, now, INVALID_CREDENTIALS, 'totp verify-setup');
+  assertMaySetUpTotp(member, caller);
   if (member.totpEnabled) throw totpAlreadyOn();
   if (!member.totpSecret) throw badRequest('TOTP setup has not been started: call POST /api/auth/totp/setup first');
   const before = await checkTotpNotLocked(deps, member.memberId, now);

@@ -186,15 +186,49 @@ describe('POST /api/auth/verify-otp', () => {
     ]);
   });
 
-  it('sends a member who turned TOTP on to TOTP instead of e-mail', async () => {
+  it('sends a member who turned TOTP on (signed in with the e-mailed code) to TOTP instead of e-mail', async () => {
     const flyer = await newFlyer();
     t.setNow(T0);
-    const setup = await t.request().post('/api/auth/totp/setup').send({ username: flyer.username, password: PASSWORD, member_id: flyer.member_id });
+    const { challenge, code: emailed } = await loginForCode(flyer);
+    const token = (await verifyOtp({ member_id: flyer.member_id, challenge, code: emailed })).headers.token;
+    const credentials = { username: flyer.username, password: PASSWORD, member_id: flyer.member_id };
+    const setup = await t.request().post('/api/auth/totp/setup').set('token', token).send(credentials);
+    expect(setup.status).toBe(200);
     const code = await totpCodeAt(setup.body.secret, T0);
-    expect((await t.request().post('/api/auth/totp/verify-setup').send({ username: flyer.username, password: PASSWORD, member_id: flyer.member_id, code })).status).toBe(200);
+    expect((await t.request().post('/api/auth/totp/verify-setup').set('token', token).send({ ...credentials, code })).status).toBe(200);
+    const emailsBefore = await selectRows(t.pool, 'SELECT outbox_message_id FROM outbox_messages WHERE to_address = ?', [flyer.email]);
+    expect(emailsBefore).toHaveLength(1);
     const res = await t.request().post('/api/auth/login').send({ username: flyer.username, password: PASSWORD });
     expect(res.body).toEqual({ status: true, requiresTotp: true, member_id: flyer.member_id });
-    expect(await selectRows(t.pool, 'SELECT * FROM outbox_messages WHERE to_address = ?', [flyer.email])).toHaveLength(0);
+    expect(await selectRows(t.pool, 'SELECT outbox_message_id FROM outbox_messages WHERE to_address = ?', [flyer.email])).toEqual(emailsBefore);
+  });
+
+  it('does not let the password alone turn TOTP on for a member whose second factor is the e-mailed code', async () => {
+    const flyer = await newFlyer();
+    const other = await newFlyer();
+    t.setNow(T0);
+    const credentials = { username: flyer.username, password: PASSWORD, member_id: flyer.member_id };
+    const refused = { status: false, message: 'Sign in with the code e-mailed to you first, and send that token with this request: turning TOTP on needs both factors' };
+    // the password alone (what a phished or reused password gives an attacker)
+    const alone = await t.request().post('/api/auth/totp/setup').send(credentials);
+    expect(alone.status).toBe(401);
+    expect(alone.body).toEqual(refused);
+    // with another member's token (the attacker's own account)
+    const { challenge, code } = await loginForCode(other);
+    const othersToken = (await verifyOtp({ member_id: other.member_id, challenge, code })).headers.token;
+    const borrowed = await t.request().post('/api/auth/totp/setup').set('token', othersToken).send(credentials);
+    expect(borrowed.status).toBe(401);
+    expect(borrowed.body).toEqual(refused);
+    const verify = await t.request().post('/api/auth/totp/verify-setup').set('token', othersToken).send({ ...credentials, code: '123456' });
+    expect(verify.status).toBe(401);
+    expect(verify.body).toEqual(refused);
+    // a made-up token is refused as a token
+    const forged = await t.request().post('/api/auth/totp/setup').set('token', 'not-a-jwt').send(credentials);
+    expect(forged.status).toBe(401);
+    expect(forged.body).toEqual({ status: false, message: 'Invalid authentication token' });
+    // nothing was stored, and sign-in still asks for the e-mailed code
+    expect(await selectRows(t.pool, 'SELECT member_id FROM members WHERE member_id = ? AND (totp_secret IS NOT NULL OR totp_enabled)', [flyer.member_id])).toHaveLength(0);
+    expect((await t.request().post('/api/auth/login').send({ username: flyer.username, password: PASSWORD })).body).toMatchObject({ requiresOtp: true });
   });
 
   it('answers 422 for missing fields, a malformed challenge and a code that is not 6 digits', async () => {
