@@ -1,15 +1,25 @@
 import { withTransaction } from '../db/pool';
-import { unauthorized } from '../http/errors';
+import { tooManyRequests, unauthorized } from '../http/errors';
 import { queueEmail } from '../mail/mail.service';
+import { AttemptLimiter } from '../security/attempt-limiter';
 import { type AuthMember, findMemberById } from './auth-member.model';
 import { findLiveEmailOtpByChallenge, insertEmailOtp, markEmailOtpUsed, recordEmailOtpFailure, retireEmailOtps } from './email-otp.model';
 import { emailOtpCodeMatches, hashEmailOtpChallenge, hashEmailOtpCode, newEmailOtpChallenge, newEmailOtpCode } from './one-time-codes';
 import { ADMIN_ROLE_ID } from './roles';
-import { audit, type AuthDeps, type Caller, type SignedIn, signIn } from './sign-in';
+import { audit, type AuthDeps, type Caller, duration, type SignedIn, signIn } from './sign-in';
 
 export const EMAIL_OTP_TTL_MINUTES = 10;
 export const LOGIN_CODE_TEMPLATE = 'auth/login-code';
 export const INVALID_EMAIL_CODE = 'Invalid or expired code';
+
+/**
+ * A code allows five wrong answers, but every login with the password e-mails a new one: across codes,
+ * twenty wrong answers within an hour lock the member's e-mailed codes for an hour. Generous enough
+ * that a member who mistypes never meets it (the tests' five wrong, then a fresh code, still work),
+ * tight enough that guessing 6-digit codes with a stolen password takes years. Only a caller with
+ * the password gets a challenge, so no one else can aim this lock at an account.
+ */
+const emailCodeGuesses = new AttemptLimiter('email_otp', { maxFailures: 20, windowMs: 3_600_000, lockMs: 3_600_000 });
 
 /**
  * E-mails a fresh 6-digit code (earlier ones stop working) and returns the challenge that must come
@@ -44,12 +54,18 @@ export async function verifyEmailOtp(
   const belongs = member && (input.username === undefined || input.username === member.username || input.username === member.email);
   // admins have no e-mail fallback: they never get a code, and none is accepted for them
   if (!otp || !member || !belongs || member.roleId === ADMIN_ROLE_ID) throw unauthorized(INVALID_EMAIL_CODE);
+  const before = await emailCodeGuesses.status(deps.pool, member.memberId, now);
+  if (before.lockedForSeconds > 0) {
+    throw tooManyRequests(`Too many wrong codes: try again in ${duration(before.lockedForSeconds)}`, before.lockedForSeconds);
+  }
 
   if (!emailOtpCodeMatches(input.code, member.memberId, otp.codeHash, deps.config.PIN_PEPPER)) {
     await recordEmailOtpFailure(deps.pool, otp.emailOtpId, now);
+    await emailCodeGuesses.recordFailure(deps.pool, member.memberId, now);
     await audit(deps.pool, 'code-failed', member.memberId, caller, 'e-mailed code', now);
     throw unauthorized(INVALID_EMAIL_CODE);
   }
   if (!(await markEmailOtpUsed(deps.pool, otp.emailOtpId, now))) throw unauthorized(INVALID_EMAIL_CODE);
+  await emailCodeGuesses.recordSuccess(deps.pool, member.memberId, before);
   return signIn(deps, member, caller, now, 'e-mailed code');
 }

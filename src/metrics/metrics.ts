@@ -51,7 +51,7 @@ const pinLockouts = new Counter({
 
 const signInLockouts = new Counter({
   name: 'iba_sign_in_lockouts_total',
-  help: 'Sign-ins refused after too many wrong answers, by factor: password (a throttled attempt, counted each time) or totp (a lock starting)',
+  help: 'Sign-ins refused after too many wrong answers, by factor: password (a throttled attempt, counted each time), totp or email_otp (a lock starting)',
   labelNames: ['factor'] as const,
   registers: [processRegistry],
 });

@@ -5,7 +5,7 @@ import type { Queryable, RowDataPacket } from '../db/pool';
  * without another credential lock per member: PINs (behind the partner's signature) and TOTP codes
  * (behind the password). Passwords are throttled per address instead (sign-in-throttle.ts).
  */
-export type AttemptKind = 'pin' | 'totp';
+export type AttemptKind = 'pin' | 'totp' | 'email_otp';
 
 export interface AttemptCounter {
   failures: number;

@@ -203,6 +203,28 @@ describe('POST /api/auth/verify-otp', () => {
     expect(await selectRows(t.pool, 'SELECT outbox_message_id FROM outbox_messages WHERE to_address = ?', [flyer.email])).toEqual(emailsBefore);
   });
 
+  // Attack (review): a code allows five wrong answers, but each login with the password e-mails a new
+  // one, so with a stolen password the codes could be guessed login after login.
+  it('locks e-mailed codes for an hour after 20 wrong ones across codes, then lets the member in again', async () => {
+    const flyer = await newFlyer();
+    t.setNow(T0);
+    for (let login = 0; login < 4; login++) {
+      const { challenge, code } = await loginForCode(flyer);
+      for (let attempt = 0; attempt < 5; attempt++) expect((await verifyOtp({ member_id: flyer.member_id, challenge, code: otherCode(code) })).status).toBe(401);
+    }
+    const right = await loginForCode(flyer);
+    const locked = await verifyOtp({ member_id: flyer.member_id, ...right });
+    expect(locked.status).toBe(429);
+    expect(locked.body).toEqual({ status: false, message: 'Too many wrong codes: try again in 60 minutes', retryAfterSeconds: 3600 });
+    const [counter] = await selectRows<RowDataPacket>(t.pool, "SELECT failures, locked_until FROM auth_attempts WHERE member_id = ? AND kind = 'email_otp'", [flyer.member_id]);
+    expect(counter).toEqual({ failures: 20, locked_until: new Date(T0.getTime() + 3_600_000) });
+
+    t.setNow(new Date(T0.getTime() + 3_600_000));
+    const later = await loginForCode(flyer);
+    expect((await verifyOtp({ member_id: flyer.member_id, ...later })).status).toBe(200);
+    expect(await selectRows(t.pool, "SELECT * FROM auth_attempts WHERE member_id = ? AND kind = 'email_otp'", [flyer.member_id])).toHaveLength(0);
+  });
+
   it('does not let the password alone turn TOTP on for a member whose second factor is the e-mailed code', async () => {
     const flyer = await newFlyer();
     const other = await newFlyer();
