@@ -76,7 +76,9 @@ export function runPrimary(config: Pick<Config, 'LOG_LEVEL'>, count: number): vo
       if (alive.size === 0) finish();
       return;
     }
-    if (!hadServed) {
+    // before the service has ever served, a worker that cannot start (configuration, database) means
+    // none can: stop. Later, a replacement that cannot start yet (the database is away) is retried.
+    if (!hadServed && !othersStarted) {
       logger.error({ workerPid: pid, code, signal }, 'a worker failed before serving: stopping');
       exitCode = 1;
       stop('SIGTERM');
