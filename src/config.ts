@@ -170,7 +170,8 @@ function environmentSchema(mode: RunMode) {
     DATABASE_POOL_SIZE: positiveInt(10),
     JWT_EXPIRES_IN_SECONDS: positiveInt(12 * 60 * 60),
     ADMIN_JWT_EXPIRES_IN_SECONDS: positiveInt(60 * 60),
-    JWT_CLOCK_TOLERANCE_SECONDS: nonNegativeInt(30),
+    // at most 5 minutes: a value meant in milliseconds would otherwise accept expired tokens for hours
+    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     // its domain also names every Message-ID, so it must be one address with a real domain
     MAIL_FROM: z
       .string()

@@ -30,6 +30,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...development, FLYER_CURRENCY_DAYS: '-5' })).toThrow(/^Invalid configuration: FLYER_CURRENCY_DAYS /);
   });
 
+  it('refuses a JWT clock tolerance over 5 minutes (e.g. milliseconds given for seconds)', () => {
+    expect(() => loadConfig({ ...development, JWT_CLOCK_TOLERANCE_SECONDS: '30000' })).toThrow(/^Invalid configuration: JWT_CLOCK_TOLERANCE_SECONDS /);
+    expect(loadConfig({ ...development, JWT_CLOCK_TOLERANCE_SECONDS: '300' }).JWT_CLOCK_TOLERANCE_SECONDS).toBe(300);
+  });
+
   it('refuses a malformed SMTP_URL and accepts an empty one', () => {
     expect(() => loadConfig({ ...development, SMTP_URL: 'mail.example.com' })).toThrow('Invalid configuration: SMTP_URL must start with smtp:// or smtps://');
     expect(loadConfig({ ...development, SMTP_URL: '' }).SMTP_URL).toBeUndefined();
