@@ -1,4 +1,5 @@
 import type { Queryable, ResultSetHeader } from '../db/pool';
+import { addToFlightTotal } from '../logbook/logbook.model';
 
 /**
  * Idempotent inserts for the demo data: every row has a fixed primary key and INSERT IGNORE skips
@@ -90,7 +91,7 @@ export async function insertDemoLogbookEntry(db: Queryable, entry: DemoLogbookEn
     [entry.logbookEntryId, entry.memberId, entry.tunnelId, entry.flightAt, entry.minutes],
   );
   if (result.affectedRows === 1) {
-    await db.execute('UPDATE members SET total_flight_minutes = total_flight_minutes + ? WHERE member_id = ?', [entry.minutes, entry.memberId]);
+    await addToFlightTotal(db, entry.memberId, entry.minutes);
   }
 }
 

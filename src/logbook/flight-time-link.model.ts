@@ -1,4 +1,5 @@
 import type { Queryable, ResultSetHeader, RowDataPacket } from '../db/pool';
+import { addToFlightTotal } from './logbook.model';
 
 /** A flight-time link with the booking it corrects, as the web form shows it. */
 export interface FlightTimeLink {
@@ -79,7 +80,7 @@ export async function correctLogbookEntryMinutes(db: Queryable, bookingId: numbe
   const entry = rows[0];
   if (!entry || entry.minutes === minutes) return;
   await db.execute('UPDATE logbook_entries SET minutes = ? WHERE booking_id = ?', [minutes, bookingId]);
-  await db.execute('UPDATE members SET total_flight_minutes = total_flight_minutes + ? WHERE member_id = ?', [minutes - entry.minutes, entry.member_id]);
+  await addToFlightTotal(db, entry.member_id, minutes - entry.minutes);
 }
 
 export async function setBookingMinutesFlown(db: Queryable, bookingId: number, minutes: number): Promise<void> {

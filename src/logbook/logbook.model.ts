@@ -81,6 +81,15 @@ export async function recordFlightOnMember(db: Queryable, memberId: number, flig
   );
 }
 
+/**
+ * Moves a member's running total of minutes (members.total_flight_minutes) by delta, in the caller's
+ * transaction: every logbook writer that adds or changes an entry without recordFlightOnMember calls
+ * this beside its write, so the total always equals the logbook's sum.
+ */
+export async function addToFlightTotal(db: Queryable, memberId: number, deltaMinutes: number): Promise<void> {
+  await db.execute('UPDATE members SET total_flight_minutes = total_flight_minutes + ? WHERE member_id = ?', [deltaMinutes, memberId]);
+}
+
 export async function insertFlightTimeLink(db: Queryable, bookingId: number, tokenHash: Buffer, expiresAt: Date): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
     'INSERT INTO flight_time_links (booking_id, token_hash, expires_at) VALUES (?, ?, ?)',

@@ -1,4 +1,5 @@
 import { type Pool, type ResultSetHeader, type RowDataPacket, withTransaction } from '../../src/db/pool';
+import { addToFlightTotal } from '../../src/logbook/logbook.model';
 import { hashPin } from '../../src/members/pin';
 
 /** Small row builders: each test makes the rows it needs, with unique values, and nothing more. */
@@ -103,7 +104,7 @@ export async function addLogbookEntries(pool: Pool, memberId: number, tunnelId: 
   await withTransaction(pool, async (connection) => {
     for (const value of minutes) {
       await connection.execute("INSERT INTO logbook_entries (member_id, tunnel_id, flight_at, minutes, source) VALUES (?, ?, ?, ?, 'manual')", [memberId, tunnelId, flightAt, value]);
-      await connection.execute('UPDATE members SET total_flight_minutes = total_flight_minutes + ? WHERE member_id = ?', [value, memberId]);
+      await addToFlightTotal(connection, memberId, value);
     }
   });
 }
