@@ -22,6 +22,13 @@ export interface OutboxWorkerOptions {
   maxAgeMs?: number;
 }
 
+/**
+ * A send may start only while this much of the batch's lease is left: one send can take three SMTP
+ * timeouts (45 s) and marking it sent up to 30 s through a database outage, and a message whose lease
+ * ran out may be claimed and sent again by another worker. What is left unsent is claimed again once
+ * the lease ends.
+ */
+const SEND_MARGIN_MS = 2 * 60_000;
 const FIRST_RETRY_MS = 5_000;
 const MAX_RETRY_MS = 15 * 60_000;
 
@@ -69,10 +76,11 @@ export class OutboxWorker {
     });
     // several at a time: a send waits on the SMTP server's replies far longer than it uses the CPU, so
     // one at a time could not keep up with a burst of check-ins
+    const sendBy = now.getTime() + leaseMs - Math.min(SEND_MARGIN_MS, leaseMs / 2);
     let sent = 0;
     let next = 0;
     const sender = async () => {
-      while (next < batch.length) {
+      while (next < batch.length && clock().getTime() <= sendBy) {
         if (await this.deliver(batch[next++])) sent += 1;
       }
     };

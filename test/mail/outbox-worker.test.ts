@@ -45,6 +45,41 @@ describe('retry back-off', () => {
 });
 
 describe('the outbox worker', () => {
+  it('starts no send once too little of the lease is left, so no other worker can claim and send it again', async () => {
+    const smtp = await startSmtpCatcher();
+    try {
+      const start = new Date('2026-11-23T10:00:00.000Z');
+      t.setNow(start);
+      await queue(5, start);
+      // an SMTP server that takes two minutes per message (the clock moves as each send starts)
+      const transport = createMailTransport({ ...t.config, SMTP_URL: smtp.url }, silent);
+      transports.push(transport);
+      const slow: MailTransport = {
+        send: (message) => {
+          t.setNow(new Date(t.now().getTime() + 2 * 60_000));
+          return transport.send(message);
+        },
+        close: () => transport.close(),
+      };
+      // a 5-minute lease: sends may start until 3 minutes in, so the first two go and the rest wait
+      const worker = new OutboxWorker({ pool: t.pool, transport: slow, logger: silent, clock: t.now, pollIntervalMs: 20, batchSize: 5 });
+      expect(await worker.runOnce()).toBe(2);
+      expect(await smtp.waitForMessages(2)).toHaveLength(2);
+      const rows = await selectRows<RowDataPacket>(t.pool, 'SELECT sent_at IS NOT NULL AS sent, attempts, last_error FROM outbox_messages ORDER BY outbox_message_id');
+      expect(rows).toEqual([
+        { sent: 1, attempts: 0, last_error: null },
+        { sent: 1, attempts: 0, last_error: null },
+        ...Array.from({ length: 3 }, () => ({ sent: 0, attempts: 0, last_error: null })),
+      ]);
+      // once the lease is over, the rest are claimed again and sent, each once
+      t.setNow(new Date(start.getTime() + 5 * 60_000 + 1000));
+      expect(await workerFor(smtp.url).runOnce()).toBe(3);
+      expect((await smtp.waitForMessages(5)).map((mail) => mail.subject).sort()).toEqual(['Message 0', 'Message 1', 'Message 2', 'Message 3', 'Message 4']);
+    } finally {
+      await stopCatcher(smtp);
+    }
+  });
+
   it('keeps messages while SMTP is down, records the error, and delivers each once when it is back', async () => {
     const smtp = await startSmtpCatcher();
     const port = smtp.port;
