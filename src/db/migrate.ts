@@ -33,8 +33,19 @@ export async function migrate(databaseUrl: string, upTo?: string): Promise<Migra
     await ensureLeaseTable(connection);
     const holder = `migrate ${os.hostname()} ${process.pid} ${randomUUID()}`.slice(0, 128);
     await waitForLease(connection, holder);
-    // renewals queue behind the migration's statements on this connection and run between them
-    const renewal = setInterval(() => void tryAcquireLease(connection, MIGRATION_LEASE, holder, LEASE_TTL_MS, new Date()).catch(() => undefined), LEASE_RENEW_MS);
+    // renewed on a connection of its own: on the migrating one, a statement running longer than the
+    // lease (an ALTER or backfill of a big table) would hold the renewals back until the lease lapsed
+    // and another migrator could start applying the same files
+    const renewer = await mysql.createConnection({ uri: databaseUrl, timezone: 'Z' });
+    let lost = false;
+    const renewal = setInterval(() => {
+      tryAcquireLease(renewer, MIGRATION_LEASE, holder, LEASE_TTL_MS, new Date()).then(
+        (held) => {
+          if (!held) lost = true;
+        },
+        () => undefined, // a failed renewal is tried again; the lease lasts four renewal periods
+      );
+    }, LEASE_RENEW_MS);
     try {
       const postgrator = new Postgrator({
         migrationPattern: path.join(MIGRATIONS_DIR, '*'),
@@ -42,6 +53,7 @@ export async function migrate(databaseUrl: string, upTo?: string): Promise<Migra
         database: new URL(databaseUrl).pathname.slice(1),
         schemaTable: 'schemaversion',
         execQuery: async (query: string) => {
+          if (lost) throw new Error('Lost the migration lease to another migrator: stopped before the next statement');
           const [result] = await connection.query(query);
           return { rows: Array.isArray(result) ? (result as unknown[]) : [] };
         },
@@ -51,6 +63,7 @@ export async function migrate(databaseUrl: string, upTo?: string): Promise<Migra
       return { applied: applied.map((migration) => path.basename(migration.filename)), version };
     } finally {
       clearInterval(renewal);
+      await renewer.end().catch(() => undefined);
       await releaseLease(connection, MIGRATION_LEASE, holder);
     }
   } finally {
