@@ -46,8 +46,7 @@ const optionalSecret = (minLength: number) =>
   z
     .string()
     .min(minLength, `must be at least ${minLength} characters`)
-    .optional()
-    .or(z.literal('').transform(() => undefined));
+    .optional();
 
 const mysqlUrl = z
   .string()
@@ -61,7 +60,7 @@ const mysqlUrl = z
   }, 'must look like mysql://user:password@host:port/database');
 
 /** A 32-byte AES key written as 64 hex digits or as base64 (standard or URL-safe). */
-export function parseEncryptionKey(text: string): Buffer | null {
+function parseEncryptionKey(text: string): Buffer | null {
   const value = text.trim();
   if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
   if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
@@ -217,7 +216,7 @@ function environmentSchema(mode: RunMode) {
     HTTP_MAX_CONNECTIONS: positiveInt(1000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // worker processes (see workerCount); unset: one per core in production, one in development and tests
-    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional().or(z.literal('').transform(() => undefined)),
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   });
 }
 

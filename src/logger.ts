@@ -31,7 +31,7 @@ export function createLogDestination(): LogDestination {
  * JSON lines. Request logs carry no headers or bodies at all (they hold tokens, PINs and codes); the
  * redact list is the second line of defence for anything logged by hand.
  */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination: DestinationStream = createLogDestination()): Logger {
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination: DestinationStream): Logger {
   return pino(
     {
       level: config.LOG_LEVEL,

@@ -1,3 +1,4 @@
+import { ADMIN_ROLE_ID } from './roles';
 import type { Queryable, ResultSetHeader, RowDataPacket } from '../db/pool';
 
 /** What sign-in needs to know about a member. The TOTP secret is read only where a code is checked. */
@@ -76,12 +77,12 @@ export interface NewAdmin {
   lastName: string;
 }
 
-/** Inserts a member with the admin role (1); the unique keys refuse a taken username or e-mail. */
+/** Inserts a member with the admin role; the unique keys refuse a taken username or e-mail. */
 export async function insertAdminMember(db: Queryable, admin: NewAdmin): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
     `INSERT INTO members (username, email, password_hash, role_id, screen_name, first_name, last_name)
-     VALUES (?, ?, ?, 1, ?, ?, ?)`,
-    [admin.username, admin.email, admin.passwordHash, admin.screenName, admin.firstName, admin.lastName],
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    [admin.username, admin.email, admin.passwordHash, ADMIN_ROLE_ID, admin.screenName, admin.firstName, admin.lastName],
   );
   return result.insertId;
 }

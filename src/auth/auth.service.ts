@@ -4,7 +4,6 @@ import { issueEmailOtp } from './email-otp.service';
 import { ADMIN_ROLE_ID } from './roles';
 import { audit, authenticate, type AuthDeps, type Caller, type Credentials, INVALID_LOGIN } from './sign-in';
 
-export { ADMIN_ROLE_ID };
 export { REPLAYED_TOTP_CODE } from './totp.service';
 
 export type LoginStep =

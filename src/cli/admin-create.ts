@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AdminCreationRefused, createAdmin } from '../auth/admin.service';
 import { loadConfig } from '../config';
+import { isMissingTableError } from '../db/errors';
 import { createPool } from '../db/pool';
 import { PASSWORD_MIN_LENGTH } from '../security/passwords';
 import { PasswordEntryError, readPassword } from './read-password';
@@ -48,7 +49,7 @@ runCli(async () => {
     console.log(`Created admin "${values.username!.trim()}" (member_id ${memberId}, role_id 1). Sign in with POST /api/auth/login, then set up TOTP.`);
   } catch (error) {
     if (error instanceof AdminCreationRefused) throw new CliError(`Admin not created: ${error.message}`);
-    if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE') {
+    if (isMissingTableError(error)) {
       throw new CliError('Admin not created: the database has no schema yet; run npm run db:migrate first');
     }
     throw error;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ADMIN_ROLE_ID } from '../auth/auth.service';
+import { ADMIN_ROLE_ID } from '../auth/roles';
 import { roleGuard, signedInMember } from '../auth/require-role';
 import type { Clock } from '../clock';
 import type { Config } from '../config';

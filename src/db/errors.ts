@@ -36,6 +36,11 @@ export function isDuplicateKeyError(error: unknown): boolean {
   return asMysqlError(error).code === 'ER_DUP_ENTRY';
 }
 
+/** A table the statement names does not exist (yet): the schema was not migrated that far. */
+export function isMissingTableError(error: unknown): boolean {
+  return asMysqlError(error).code === 'ER_NO_SUCH_TABLE';
+}
+
 /**
  * The transaction was rolled back to resolve a conflict and may simply be run again: an InnoDB
  * deadlock, or (same errno 1213) a Galera certification conflict with a write committed on another node.

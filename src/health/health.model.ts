@@ -1,3 +1,4 @@
+import { isMissingTableError } from '../db/errors';
 import type { Pool, RowDataPacket } from '../db/pool';
 
 const HEALTH_QUERY_TIMEOUT_MS = 2000;
@@ -25,7 +26,7 @@ export async function readAppliedMigrationVersion(pool: Pool): Promise<number | 
     const [rows] = await pool.query<VersionRow[]>({ sql: 'SELECT MAX(version) AS version FROM schemaversion', timeout: HEALTH_QUERY_TIMEOUT_MS });
     return Number(rows[0]?.version ?? 0);
   } catch (error) {
-    if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE') return 0;
+    if (isMissingTableError(error)) return 0;
     return null;
   }
 }

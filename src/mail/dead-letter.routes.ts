@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { ADMIN_ROLE_ID } from '../auth/auth.service';
+import { ADMIN_ROLE_ID } from '../auth/roles';
 import { roleGuard, signedInMember } from '../auth/require-role';
 import type { Clock } from '../clock';
 import type { Config } from '../config';

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { ensureLeaseTable, releaseLease, tryAcquireLease } from '../db/lease';
+import { isMissingTableError } from '../db/errors';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../logger';
 import { recordRetentionDeletions } from '../metrics/metrics';
@@ -69,7 +70,7 @@ export class RetentionJob {
     try {
       return await tryAcquireLease(pool, RETENTION_LEASE, this.holder, this.intervalMs, clock());
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ER_NO_SUCH_TABLE') throw error;
+      if (!isMissingTableError(error)) throw error;
       await ensureLeaseTable(pool);
       return tryAcquireLease(pool, RETENTION_LEASE, this.holder, this.intervalMs, clock());
     }

@@ -1,7 +1,8 @@
 import type { Queryable } from '../db/pool';
 import { columnName, ENCRYPTED_COLUMNS, type EncryptedColumn } from './encrypted-columns';
-import { countSecretsNotSealedWith, findSecretsNotSealedWith, replaceStoredSecret } from './encrypted-columns.model';
+import { countSecretsNotSealedWith, findSecretsNotSealedWith } from './encrypted-columns.model';
 import { type SecretBox, sealedPrefix } from './secret-box';
+import { openStoredSecret } from './stored-secret';
 
 export interface ColumnResealed {
   column: string;
@@ -29,9 +30,9 @@ export async function resealAllSecrets(db: Queryable, box: SecretBox, columns: r
       const rows = await findSecretsNotSealedWith(db, column, prefix, afterId, BATCH);
       if (rows.length === 0) break;
       for (const row of rows) {
-        const context = column.context(row.id);
-        const { value } = box.reveal(row.stored, context);
-        if (await replaceStoredSecret(db, column, row.id, row.stored, box.seal(value, context))) resealed += 1;
+        // every row here is plain or under an old key, so opening it seals it under the current one
+        const opened = await openStoredSecret(db, box, column, row.id, row.stored);
+        if (opened.stored !== row.stored) resealed += 1;
         else changedMeanwhile += 1;
       }
       afterId = rows[rows.length - 1].id;
