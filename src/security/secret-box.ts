@@ -62,7 +62,11 @@ export class SecretBox {
 
   reveal(stored: string, context: string): RevealedSecret {
     const match = SEALED.exec(stored);
-    if (!match) return { value: stored, needsReseal: true };
+    if (!match) {
+      // a sealed value cut short or mangled must not pass for a plain secret (and be sealed as one)
+      if (stored.startsWith(`${FORMAT}:`)) throw new UnreadableSecretError('a sealed secret is damaged: it does not have the sealed form');
+      return { value: stored, needsReseal: true };
+    }
     const [, keyId, ivText, sealedText] = match;
     const key = this.keys.get(keyId);
     if (!key) throw new UnreadableSecretError(`a secret is sealed with key ${keyId}, which is neither SECRETS_KEY nor in SECRETS_OLD_KEYS`);

@@ -24,6 +24,13 @@ describe('SecretBox (AES-256-GCM)', () => {
     expect(() => new SecretBox(randomBytes(32)).reveal(sealed, CONTEXT)).toThrow(/sealed with key [0-9a-f]{8}, which is neither SECRETS_KEY nor in SECRETS_OLD_KEYS/);
   });
 
+  it('does not take a damaged sealed value (cut short, a part lost) for a plain secret', () => {
+    const sealed = box.seal('JBSWY3DPEHPK3PXP', CONTEXT);
+    for (const damaged of [sealed.slice(0, sealed.lastIndexOf(':')), `enc1:${box.currentKeyId}:`, 'enc1:']) {
+      expect(() => box.reveal(damaged, CONTEXT)).toThrow(UnreadableSecretError);
+    }
+  });
+
   it('opens values sealed with an old key and flags them for re-sealing under the new one', () => {
     const rotated = new SecretBox(randomBytes(32), [key]);
     expect(rotated.currentKeyId).not.toBe(box.currentKeyId);
