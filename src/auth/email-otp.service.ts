@@ -51,7 +51,7 @@ export async function verifyEmailOtp(
 ): Promise<SignedIn> {
   const otp = await findLiveEmailOtpByChallenge(deps.pool, hashEmailOtpChallenge(input.challenge), now);
   const member = otp && otp.memberId === input.member_id ? await findMemberById(deps.pool, otp.memberId) : null;
-  const belongs = member && (input.username === undefined || input.username === member.username || input.username === member.email);
+  const belongs = member && (input.username === undefined || sameLogin(input.username, member.username) || sameLogin(input.username, member.email));
   // admins have no e-mail fallback: they never get a code, and none is accepted for them
   if (!otp || !member || !belongs || member.roleId === ADMIN_ROLE_ID) throw unauthorized(INVALID_EMAIL_CODE);
   const before = await emailCodeGuesses.status(deps.pool, member.memberId, now);
@@ -68,4 +68,9 @@ export async function verifyEmailOtp(
   if (!(await markEmailOtpUsed(deps.pool, otp.emailOtpId, now))) throw unauthorized(INVALID_EMAIL_CODE);
   await emailCodeGuesses.recordSuccess(deps.pool, member.memberId, before);
   return signIn(deps, member, caller, now, 'e-mailed code');
+}
+
+/** Logins match as /login matched them: the column's collation ignores case and accents ("Alice" is alice). */
+function sameLogin(typed: string, stored: string | null): boolean {
+  return stored !== null && typed.localeCompare(stored, 'en', { sensitivity: 'base' }) === 0;
 }

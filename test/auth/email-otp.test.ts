@@ -115,6 +115,18 @@ describe('POST /api/auth/verify-otp', () => {
     expect(res.body).toEqual({ status: false, message: 'Invalid or expired code' });
   });
 
+  it('takes the username as /login took it, whatever its case, and refuses another member\'s', async () => {
+    const flyer = await newFlyer();
+    const other = await newFlyer();
+    t.setNow(T0);
+    const typed = flyer.username.toUpperCase();
+    const { challenge, code } = await loginForCode(flyer, typed);
+    const wrong = await verifyOtp({ username: other.username, member_id: flyer.member_id, challenge, code });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual({ status: false, message: 'Invalid or expired code' });
+    expect((await verifyOtp({ username: typed, member_id: flyer.member_id, challenge, code })).status).toBe(200);
+  });
+
   it('accepts only the latest code and challenge when the member logs in twice', async () => {
     const flyer = await newFlyer();
     t.setNow(T0);
