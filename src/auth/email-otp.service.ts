@@ -1,5 +1,6 @@
 import { withTransaction } from '../db/pool';
 import { tooManyRequests, unauthorized } from '../http/errors';
+import { retryStatementOnConflict } from '../db/retry';
 import { queueEmail } from '../mail/mail.service';
 import { AttemptLimiter } from '../security/attempt-limiter';
 import { type AuthMember, findMemberById } from './auth-member.model';
@@ -60,7 +61,7 @@ export async function verifyEmailOtp(
   }
 
   if (!emailOtpCodeMatches(input.code, member.memberId, otp.codeHash, deps.config.PIN_PEPPER)) {
-    await recordEmailOtpFailure(deps.pool, otp.emailOtpId, now);
+    await retryStatementOnConflict(deps.pool, () => recordEmailOtpFailure(deps.pool, otp.emailOtpId, now));
     await emailCodeGuesses.recordFailure(deps.pool, member.memberId, now);
     await audit(deps.pool, 'code-failed', member.memberId, caller, 'e-mailed code', now);
     throw unauthorized(INVALID_EMAIL_CODE);

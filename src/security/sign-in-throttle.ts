@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config';
 import type { Queryable } from '../db/pool';
+import { retryStatementOnConflict } from '../db/retry';
 import { addressKey } from '../http/client-address';
 import { clearThrottle, deleteForgottenThrottles, findThrottleStates, recordThrottleFailure } from './sign-in-throttle.model';
 
@@ -41,15 +42,16 @@ export class SignInThrottle {
   async recordFailure(db: Queryable, keys: ThrottleKeys, now: Date): Promise<void> {
     const forgetBefore = new Date(now.getTime() - FORGET_AFTER_MS);
     const maxDelaySeconds = this.config.SIGN_IN_MAX_DELAY_SECONDS;
-    await recordThrottleFailure(db, keys.loginAtAddress, now, { freeFailures: this.config.SIGN_IN_FREE_FAILURES, maxDelaySeconds, forgetBefore });
-    await recordThrottleFailure(db, keys.address, now, { freeFailures: this.config.SIGN_IN_FREE_FAILURES_PER_ADDRESS, maxDelaySeconds, forgetBefore });
+    // the address's row is shared by every sign-in from it: under Galera two nodes' writes to it conflict
+    await retryStatementOnConflict(db, () => recordThrottleFailure(db, keys.loginAtAddress, now, { freeFailures: this.config.SIGN_IN_FREE_FAILURES, maxDelaySeconds, forgetBefore }));
+    await retryStatementOnConflict(db, () => recordThrottleFailure(db, keys.address, now, { freeFailures: this.config.SIGN_IN_FREE_FAILURES_PER_ADDRESS, maxDelaySeconds, forgetBefore }));
     // housekeeping without a timer: now and then, the failures sign-in would forget anyway go
     if (Math.random() < 0.02) await deleteForgottenThrottles(db, forgetBefore, 500);
   }
 
   /** A correct password clears its login's counter at this address; the address's own counter keeps running down by itself. */
   async recordSuccess(db: Queryable, keys: ThrottleKeys, check: ThrottleCheck): Promise<void> {
-    if (check.loginHasFailures) await clearThrottle(db, keys.loginAtAddress);
+    if (check.loginHasFailures) await retryStatementOnConflict(db, () => clearThrottle(db, keys.loginAtAddress));
   }
 }
 
