@@ -25,7 +25,8 @@ interface ExportedValue {
 export class CountingHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  private series: HistogramSeries[] = [];
+  /** By the label set, in a fixed order of names: one series per label set, however many callers ask for it. */
+  private series = new Map<string, HistogramSeries>();
 
   constructor(
     readonly name: string,
@@ -35,8 +36,12 @@ export class CountingHistogram {
 
   /** The series of these labels, made on first use; keep it and pass it to record. */
   seriesFor(labels: Record<string, string>): HistogramSeries {
-    const series: HistogramSeries = { labels: { ...labels }, bucketCounts: new Array<number>(this.upperBounds.length + 1).fill(0), sum: 0, count: 0 };
-    this.series.push(series);
+    const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+    let series = this.series.get(key);
+    if (!series) {
+      series = { labels: { ...labels }, bucketCounts: new Array<number>(this.upperBounds.length + 1).fill(0), sum: 0, count: 0 };
+      this.series.set(key, series);
+    }
     return series;
   }
 
@@ -51,7 +56,7 @@ export class CountingHistogram {
   /** The figures as prom-client's Histogram#get gives them: cumulative buckets with `le`, then +Inf, _sum and _count. */
   async get(): Promise<{ name: string; help: string; type: 'histogram'; values: ExportedValue[]; aggregator: 'sum' }> {
     const values: ExportedValue[] = [];
-    for (const { labels, bucketCounts, sum, count } of this.series) {
+    for (const { labels, bucketCounts, sum, count } of this.series.values()) {
       let cumulative = 0;
       this.upperBounds.forEach((le, index) => {
         cumulative += bucketCounts[index];
@@ -66,7 +71,7 @@ export class CountingHistogram {
 
   /** Zeroes every series (the registry's resetMetrics); series handed out stay valid. */
   reset(): void {
-    for (const series of this.series) {
+    for (const series of this.series.values()) {
       series.bucketCounts.fill(0);
       series.sum = 0;
       series.count = 0;

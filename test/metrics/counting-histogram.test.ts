@@ -48,6 +48,17 @@ describe('CountingHistogram', () => {
     expect(await ours.metrics()).toContain('latency_seconds_count{method="POST",route="/validate-pin",status_code="200"} 6');
   });
 
+  it('hands out one series per label set: two callers asking for the same labels export one line, not a duplicate', async () => {
+    const counting = new Registry();
+    const ours = new CountingHistogram('latency_seconds', 'latency', BUCKETS);
+    counting.registerMetric(ours.asMetric());
+    const labels = { method: 'POST', route: '/validate-pin', status_code: '200' };
+    ours.record(ours.seriesFor(labels), 0.001);
+    ours.record(ours.seriesFor({ status_code: '200', route: '/validate-pin', method: 'POST' }), 0.001);
+    const counts = (await counting.metrics()).split('\n').filter((line) => line.startsWith('latency_seconds_count'));
+    expect(counts).toEqual(['latency_seconds_count{method="POST",route="/validate-pin",status_code="200"} 2']);
+  });
+
   it('is zeroed by a reset, and the series handed out keep counting', async () => {
     const { counting, ours, series } = bothRegistries();
     counting.resetMetrics();
