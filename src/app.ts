@@ -1,5 +1,7 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type Express, type Router } from 'express';
+import vary from 'vary';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Pool } from './db/pool';
@@ -7,6 +9,7 @@ import { createAuthRouter, describeAuthRoutes } from './auth/auth.routes';
 import { createConnectorsRouter, describeConnectorRoutes } from './connectors/connectors.routes';
 import { createFlightTimeRouter, describeFlightTimeRoutes } from './logbook/flight-time.routes';
 import { createHealthRouter, describeHealthRoutes } from './health/health.routes';
+import { checkInLane, type LaneMiddleware, type LaneRoute } from './http/check-in-lane';
 import { createDocsRouter, describeDocsRoutes } from './http/docs.routes';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { buildOpenApiDocument, type RouteDescriber } from './http/openapi';
@@ -17,7 +20,7 @@ import { createDeadLetterRouter, describeDeadLetterRoutes } from './mail/dead-le
 import { createMetricsRouter, describeMetricsRoutes } from './metrics/metrics.routes';
 import { createOAuthRouter, describeOAuthRoutes } from './oauth/oauth.routes';
 import { describePartnerRoutes } from './partner/partner.openapi';
-import { createPartnerRouter } from './partner/partner.routes';
+import { createPartnerRoutes } from './partner/partner.routes';
 import { Argon2Gate, MAX_CONCURRENT_ARGON2 } from './security/argon2-gate';
 import { SecretBox } from './security/secret-box';
 
@@ -35,24 +38,27 @@ export interface AppDeps {
   clock: Clock;
 }
 
-/** A feature's routes: the router to mount and the description of its routes for the OpenAPI document. */
-export interface Feature {
-  router: Router;
-  describe: RouteDescriber;
-}
+/**
+ * A feature's routes: an Express router to mount, or routes for the check-in lane, and the
+ * description of its routes for the OpenAPI document.
+ */
+export type Feature = { router: Router; describe: RouteDescriber } | { laneRoutes: readonly LaneRoute[]; describe: RouteDescriber };
+
+/** The whole API as Node's request listener: check-ins through the lane, every other request through Express. */
+export type App = ((req: IncomingMessage, res: ServerResponse) => void) & { express: Express };
 
 const BODY_LIMIT = '100kb';
 
-/** Builds the Express app (no listen), so tests drive it with supertest. */
-export function createApp(deps: AppDeps): Express {
+/** Builds the API (no listen), so tests drive it with supertest. */
+export function createApp(deps: AppDeps): App {
   const { config } = deps;
   const secrets = SecretBox.fromConfig(config);
   const argon2 = new Argon2Gate(MAX_CONCURRENT_ARGON2, config.ARGON2_MAX_WAITING);
-  // the check-in hot path: exact paths, JSON only (mounted first, see below)
-  const partner: Feature = { router: createPartnerRouter({ ...deps, secrets }), describe: describePartnerRoutes };
+  // the check-in hot path: exact methods and paths, JSON only, served by the lane (see below)
+  const partnerRoutes = createPartnerRoutes({ ...deps, secrets });
   const features: Feature[] = [
     { router: createHealthRouter(deps), describe: describeHealthRoutes },
-    partner,
+    { laneRoutes: partnerRoutes, describe: describePartnerRoutes },
     { router: createOAuthRouter({ ...deps, secrets }), describe: describeOAuthRoutes },
     { router: createAuthRouter({ ...deps, secrets, argon2 }), describe: describeAuthRoutes },
     // before the connector console, whose catch-all answers every other /op path with a 404
@@ -69,10 +75,11 @@ export function createApp(deps: AppDeps): Express {
   // no client revalidates API answers; Express would otherwise hash every response body for an ETag
   app.set('etag', false);
   app.locals.features = features;
-  app.use(requestLogging(deps.logger));
-  app.use(securityHeaders());
-  app.use(corsFor(config.CORS_ORIGINS));
-  app.use(
+  // what every request meets first, through the lane and through Express alike
+  const common: LaneMiddleware[] = [
+    requestLogging(deps.logger),
+    securityHeaders(),
+    corsFor(config.CORS_ORIGINS),
     express.json({
       limit: BODY_LIMIT,
       // partners that forget the Content-Type still send JSON
@@ -81,33 +88,39 @@ export function createApp(deps: AppDeps): Express {
         req.rawBody = buffer;
       },
     }),
-  );
-  // right after the JSON parser: check-ins skip the form parser, the docs and every other router
-  // (a partner request with a form body is refused with 415 either way: it cannot be checked against its signature)
-  app.use(partner.router);
+  ];
+  for (const middleware of common) app.use(middleware);
+  // (a partner request with a form body is refused with 415: it cannot be checked against its signature)
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 
   const document = buildOpenApiDocument([...features.map((feature) => feature.describe), describeDocsRoutes]);
   app.locals.openApiDocument = document;
   if (config.DOCS_ENABLED) app.use(createDocsRouter(document, deps));
-  for (const feature of features) if (feature !== partner) app.use(feature.router);
+  for (const feature of features) if ('router' in feature) app.use(feature.router);
 
   app.use(notFoundHandler);
   app.use(errorHandler);
-  return app;
+
+  const lane = checkInLane({ routes: partnerRoutes, middlewares: common, onError: errorHandler, trustProxy: app.get('trust proxy fn') });
+  return Object.assign(
+    (req: IncomingMessage, res: ServerResponse) => {
+      if (!lane(req, res)) app(req, res);
+    },
+    { express: app },
+  );
 }
 
 /**
  * Browsers may call the API only from the origins listed in CORS_ORIGINS (none by default). Requests
  * from any other origin get no CORS headers at all, so no browser lets that page read an answer.
  */
-function corsFor(origins: readonly string[]): RequestHandler {
+function corsFor(origins: readonly string[]): LaneMiddleware {
   const allowed = new Set(origins);
   const withCors = cors({ origin: [...allowed], exposedHeaders: ['token', REQUEST_ID_HEADER] });
   return (req, res, next) => {
     if (allowed.size === 0) return next();
     // the answer depends on the Origin header: caches must not hand one origin's answer to another
-    res.vary('Origin');
+    vary(res, 'Origin');
     const origin = req.headers.origin;
     if (origin && allowed.has(origin)) withCors(req, res, next);
     else next();

@@ -28,7 +28,7 @@ export function appOpenApiDocument(): OpenApiDocument {
   const pool = createPool(config.DATABASE_URL, { connectionLimit: 1 });
   try {
     const app = createApp({ config, pool, logger: pino({ level: 'silent' }), clock: () => new Date() });
-    return app.locals.openApiDocument as OpenApiDocument;
+    return app.express.locals.openApiDocument as OpenApiDocument;
   } finally {
     void pool.end();
   }

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -29,7 +29,7 @@ const normalised = memoized((raw) => (ipaddr.isValid(raw) ? ipaddr.process(raw).
  * The client's address as Express sees it: the socket's peer, or with TRUST_PROXY the address the
  * trusted proxies report.
  */
-export function clientAddress(req: Pick<Request, 'ip' | 'socket'>): string {
+export function clientAddress(req: Pick<IncomingMessage, 'ip' | 'socket'>): string {
   const raw = req.ip ?? req.socket?.remoteAddress;
   return raw ? normalised(raw) : 'unknown';
 }

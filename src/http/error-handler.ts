@@ -1,7 +1,10 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import { isDatabaseUnavailableError } from '../db/errors';
+import { pathOf } from './check-in-lane';
 import { failureBody } from './envelope';
 import { HttpError } from './errors';
+import { sendJson } from './json-answer';
 
 interface BodyParserError {
   type?: string;
@@ -16,9 +19,10 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 /**
  * The one place errors become responses. Expected errors carry their status and message; the
  * database being unreachable is a 503 the client can retry; anything else is logged with its stack
- * and answered with a generic 500, so no stack trace or SQL ever reaches a client.
+ * and answered with a generic 500, so no stack trace or SQL ever reaches a client. Written for Node's
+ * request and response, so the check-in lane (which runs without Express) shares it.
  */
-export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+export function errorHandler(error: unknown, req: IncomingMessage, res: ServerResponse, _next: (error?: unknown) => void): void {
   const { status, message, extra, headers } = describe(error);
   if (status >= 500) {
     req.log?.error({ err: error }, status === 503 ? 'database unavailable' : 'unhandled error');
@@ -31,8 +35,8 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const retryAfterSeconds = typeof extra.retryAfterSeconds === 'number' ? Math.ceil(extra.retryAfterSeconds) : status === 503 ? 5 : null;
   if (retryAfterSeconds !== null && (status === 429 || status === 503)) res.setHeader('Retry-After', String(retryAfterSeconds));
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.status(status).json(failureBody(req.path, status, message, extra));
-};
+  sendJson(res, failureBody((req as { path?: string }).path ?? pathOf(req), status, message, extra), status);
+}
 
 interface Described {
   status: number;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, type ServerResponse } from 'node:http';
-import type { Request, RequestHandler } from 'express';
 import { type Logger, requestLineLogger } from '../logger';
 import { observeHttpRequest } from '../metrics/metrics';
+import type { LaneMiddleware } from './check-in-lane';
 import { clientAddress } from './client-address';
 
 const LOG_STATE = Symbol('requestLogState');
@@ -54,9 +54,8 @@ Object.defineProperty(IncomingMessage.prototype, 'log', {
   },
 });
 
-function describeRequest(req: IncomingMessage, state: RequestLogState) {
-  const request = req as Request;
-  return { id: request.id, method: request.method, path: pathForLog(request.originalUrl ?? request.url), ip: state.ip };
+function describeRequest(req: IncomingMessage & { originalUrl?: string }, state: RequestLogState) {
+  return { id: req.id, method: req.method, path: pathForLog(req.originalUrl ?? req.url), ip: state.ip };
 }
 
 /**
@@ -67,7 +66,7 @@ function describeRequest(req: IncomingMessage, state: RequestLogState) {
  * listeners (no wrapper per request as `once` makes), the child logger made only when a handler
  * logs, and nothing built for a line the level filters out.
  */
-export function requestLogging(logger: Logger): RequestHandler {
+export function requestLogging(logger: Logger): LaneMiddleware {
   const lines = requestLineLogger(logger);
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
@@ -83,12 +82,12 @@ export function requestLogging(logger: Logger): RequestHandler {
 }
 
 function requestAnswered(this: ServerResponse): void {
-  const req = this.req as Request;
+  const req = this.req;
   const state = req[LOG_STATE];
   if (!state || state.written) return;
   state.written = true;
   const milliseconds = performance.now() - state.startedAt;
-  observeHttpRequest(req.route as { path: string } | undefined, req.method, this.statusCode, milliseconds / 1000);
+  observeHttpRequest(req.route, req.method ?? '', this.statusCode, milliseconds / 1000);
   writeRequestLine(req, state, this.statusCode >= 500 ? 'error' : this.statusCode >= 400 ? 'warn' : 'info', this.statusCode, milliseconds, 'request completed');
 }
 

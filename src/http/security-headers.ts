@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
+import type { LaneMiddleware } from './check-in-lane';
 import helmet from 'helmet';
 
 type HelmetMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
@@ -16,7 +16,7 @@ interface RecordedHeaders {
  * recorder, and every response then gets the recorded headers in one step. The same headers with
  * the same values (test/http/security-headers.test.ts compares them with helmet's own).
  */
-export function securityHeaders(options?: Parameters<typeof helmet>[0]): RequestHandler {
+export function securityHeaders(options?: Parameters<typeof helmet>[0]): LaneMiddleware {
   const { set, removed } = recordHeaders(helmet(options) as HelmetMiddleware);
   return (_req, res, next) => {
     for (const name of removed) res.removeHeader(name);

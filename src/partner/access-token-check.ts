@@ -1,9 +1,10 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config';
 import type { PartnerScope } from '../connectors/connector-access';
 import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
 import { findConnectorCredentials } from '../connectors/connector-secrets';
 import type { Queryable } from '../db/pool';
+import { headerOf } from '../http/check-in-lane';
 import { HttpError } from '../http/errors';
 import type { SecretBox } from '../security/secret-box';
 import { countedSignatureFailure as counted } from '../metrics/metrics';
@@ -13,8 +14,8 @@ import { type AccessTokenProblem, AccessTokenRefused, accessTokenSubject, verify
 const BEARER_JWT = /^\s*Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)\s*$/i;
 
 /** An OAuth call carries a bearer JWT and none of the page's client-id or token headers. */
-export function isAccessTokenRequest(req: Request): boolean {
-  return !req.get('client-id') && !req.get('clientid') && !req.get('token') && BEARER_JWT.test(req.get('authorization') ?? '');
+export function isAccessTokenRequest(req: IncomingMessage): boolean {
+  return !headerOf(req, 'client-id') && !headerOf(req, 'clientid') && !headerOf(req, 'token') && BEARER_JWT.test(headerOf(req, 'authorization') ?? '');
 }
 
 const MESSAGES: Record<AccessTokenProblem, string> = {
@@ -42,8 +43,8 @@ export interface AccessTokenVerdict {
  * cache), so a rotated, restricted or deleted connector's tokens stop working at once. The scopes it
  * grants are the token's, narrowed to what the connector may still hold.
  */
-export async function checkAccessToken(req: Request, db: Queryable, secrets: SecretBox, config: AccessTokenConfig, now: Date): Promise<AccessTokenVerdict> {
-  const token = BEARER_JWT.exec(req.get('authorization') ?? '')![1];
+export async function checkAccessToken(req: IncomingMessage, db: Queryable, secrets: SecretBox, config: AccessTokenConfig, now: Date): Promise<AccessTokenVerdict> {
+  const token = BEARER_JWT.exec(headerOf(req, 'authorization') ?? '')![1];
   let connector: ConnectorCredentials | null = null;
   try {
     connector = await findConnectorCredentials(db, secrets, accessTokenSubject(token));

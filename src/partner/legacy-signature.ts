@@ -1,7 +1,8 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { activeSecrets } from '../connectors/active-secrets';
 import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
 import { tokenMatches } from '../connectors/hmac';
+import { headerOf, queryOf } from '../http/check-in-lane';
 import { badRequest, forbidden, notFound } from '../http/errors';
 import { countedSignatureFailure as counted } from '../metrics/metrics';
 import type { ConnectorCredentialsCache } from './connector-cache';
@@ -24,7 +25,7 @@ export const SIGNATURE_MESSAGES = {
  * POST form would send: `?member_id=60649` signs `{"member_id":60649}` (`{"member_id":"60649"}` too).
  * Checks in the page's order: no client id 400, no token 400, unknown client id 404, wrong token 403.
  */
-export async function checkLegacySignature(req: Request, connectors: ConnectorCredentialsCache, now: Date): Promise<ConnectorCredentials> {
+export async function checkLegacySignature(req: IncomingMessage, connectors: ConnectorCredentialsCache, now: Date): Promise<ConnectorCredentials> {
   const clientId = headerValue(req, 'client-id') ?? headerValue(req, 'clientid');
   if (!clientId) throw counted(null, 'missing_client_id', badRequest(SIGNATURE_MESSAGES.missingClientId));
   const token = headerValue(req, 'token') ?? bearerToken(headerValue(req, 'authorization'));
@@ -39,8 +40,9 @@ export async function checkLegacySignature(req: Request, connectors: ConnectorCr
   return found.connector;
 }
 
-export function headerValue(req: Request, name: string): string | undefined {
-  const value = req.get(name)?.trim();
+/** A header's value without surrounding blanks; undefined when absent or blank. */
+export function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = headerOf(req, name)?.trim();
   return value ? value : undefined;
 }
 
@@ -51,9 +53,9 @@ function bearerToken(authorization: string | undefined): string | undefined {
 }
 
 /** Every byte string the partner may have signed for this request. */
-function signedPayloads(req: Request): Array<Buffer | string> {
+function signedPayloads(req: IncomingMessage): Array<Buffer | string> {
   if (req.method === 'GET' || req.method === 'HEAD') {
-    const query = req.query as Record<string, unknown>;
+    const query = queryOf(req);
     return [JSON.stringify(query), JSON.stringify(withIntegersAsNumbers(query))];
   }
   if (!req.rawBody || req.rawBody.length === 0) return [''];

@@ -1,4 +1,3 @@
-import type { Response } from 'express';
 import type { SigningMethod } from '../connectors/connector-access';
 
 /**
@@ -8,15 +7,4 @@ import type { SigningMethod } from '../connectors/connector-access';
 export interface PartnerCaller {
   connectorId: number;
   method: SigningMethod;
-}
-
-export function setPartnerCaller(res: Response, caller: PartnerCaller): void {
-  res.locals.partner = caller;
-}
-
-/** The caller of a route behind requirePartner; throws on a route without it (a programming error). */
-export function partnerCallerOf(res: Response): PartnerCaller {
-  const caller = res.locals.partner as PartnerCaller | undefined;
-  if (!caller) throw new Error('partnerCallerOf used on a route without requirePartner');
-  return caller;
 }

@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { unixSeconds } from '../clock';
 import { activeSecrets } from '../connectors/active-secrets';
 import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
+import { headerOf, pathOf, queryOf } from '../http/check-in-lane';
 import { HttpError } from '../http/errors';
 import { countedSignatureFailure as counted, type SignatureFailureReason } from '../metrics/metrics';
 import type { ConnectorCredentialsCache } from './connector-cache';
@@ -43,8 +44,8 @@ export function signTimestamped(secret: string, parts: SignedRequestParts): stri
   return createHmac('sha256', secret).update(timestampedPayload(parts), 'utf8').digest('hex');
 }
 
-export function isTimestampedRequest(req: Request): boolean {
-  return req.get('x-api-key') !== undefined || req.get('x-timestamp') !== undefined || req.get('x-signature') !== undefined;
+export function isTimestampedRequest(req: IncomingMessage): boolean {
+  return headerOf(req, 'x-api-key') !== undefined || headerOf(req, 'x-timestamp') !== undefined || headerOf(req, 'x-signature') !== undefined;
 }
 
 /** A refusal before the connector is known: counted against no connector (the key is the caller's to choose). */
@@ -62,7 +63,7 @@ export interface TimestampedVerdict {
 
 /** Checks headers, time window and signature, in that order; the replay check is the caller's. */
 export async function checkTimestampedSignature(
-  req: Request,
+  req: IncomingMessage,
   connectors: ConnectorCredentialsCache,
   windowSeconds: number,
   now: Date,
@@ -78,16 +79,11 @@ export async function checkTimestampedSignature(
   if (Math.abs(unixSeconds(now) - signedAt) > windowSeconds) throw refused('timestamp_outside_window', TIMESTAMPED_MESSAGES.outsideWindow(windowSeconds));
 
   const signature = SIGNATURE.test(signatureHex) ? Buffer.from(signatureHex, 'hex') : null;
-  const parts: SignedRequestParts = { body: req.body ?? {}, query: req.query, url: pathOf(req.originalUrl), ts };
+  const parts: SignedRequestParts = { body: req.body ?? {}, query: queryOf(req), url: pathOf(req), ts };
   const signs = (connector: ConnectorCredentials) =>
     signature !== null && activeSecrets(connector, now).some((secret) => timingSafeEqual(Buffer.from(signTimestamped(secret, parts), 'hex'), signature));
   const found = await connectors.findSigner(apiKey, signs);
   if (!found) throw refused('unknown_client_id', TIMESTAMPED_MESSAGES.unknownApiKey);
   if (!found.signed || !signature) throw counted(found.connector.id, 'wrong_signature', new HttpError(401, TIMESTAMPED_MESSAGES.wrongSignature));
   return { connector: found.connector, signature, replayableUntil: new Date((signedAt + windowSeconds) * 1000) };
-}
-
-function pathOf(originalUrl: string): string {
-  const query = originalUrl.indexOf('?');
-  return query < 0 ? originalUrl : originalUrl.slice(0, query);
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
+import type { App } from '../../src/app';
 import { PROJECT_ROOT } from '../../src/config';
 
 /**
@@ -38,7 +39,7 @@ export interface Exchange {
 const PRISM = path.join(PROJECT_ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
 const STARTUP_TIMEOUT_MS = 90_000;
 
-export async function startValidatingProxy(app: Express, document: object = app.locals.openApiDocument): Promise<ValidatingProxy> {
+export async function startValidatingProxy(app: App | Express, document: object = ('express' in app ? app.express : app).locals.openApiDocument): Promise<ValidatingProxy> {
   const upstream = await listen(http.createServer(app));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-proxy-'));
   const documentFile = path.join(scratch, 'openapi.json');

@@ -1,7 +1,6 @@
-import type { Express } from 'express';
 import pino from 'pino';
 import supertest from 'supertest';
-import { createApp } from '../../src/app';
+import { type App, createApp } from '../../src/app';
 import type { Clock } from '../../src/clock';
 import { type Config, loadConfig } from '../../src/config';
 import { createPool, type Pool } from '../../src/db/pool';
@@ -13,7 +12,7 @@ export { GENEROUS_LIMITS };
 export interface TestContext {
   config: Config;
   pool: Pool;
-  app: Express;
+  app: App;
   request: () => ReturnType<typeof supertest>;
   /** The clock the app reads; tests may move it with setNow. */
   now: () => Date;

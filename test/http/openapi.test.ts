@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { App, Feature } from '../../src/app';
 import { createTestContext, type TestContext } from '../helpers/test-app';
 
 let t: TestContext;
@@ -33,13 +33,16 @@ interface Layer {
 }
 
 /**
- * Everything the app answers, read from Express's own routing table, whichever way it was mounted:
+ * Everything the app answers, read from the check-in lane's routes and Express's own routing table, whichever way it was mounted:
  * "METHOD /path" for each route of every router (nested ones too), and "MOUNT /path" for middleware
  * mounted under a path of its own (Swagger UI). Catch-all routes (a wildcard path for every method)
  * are the 404 answers, not operations.
  */
-function mountedRoutes(app: Express): string[] {
+function mountedRoutes(app: App): string[] {
   const routes: string[] = [];
+  for (const feature of app.express.locals.features as Feature[]) {
+    if ('laneRoutes' in feature) for (const route of feature.laneRoutes) routes.push(`${route.method} ${route.path}`);
+  }
   const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
   const visit = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
@@ -58,7 +61,7 @@ function mountedRoutes(app: Express): string[] {
       }
     }
   };
-  visit((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
+  visit((app.express as unknown as { router: { stack: Layer[] } }).router.stack, '');
   return [...new Set(routes)];
 }
 

@@ -55,7 +55,7 @@ describe('request lines', () => {
   });
 
   it('log a request the client abandoned before its answer as "request aborted", once', async () => {
-    const server = app.listen(0, '127.0.0.1');
+    const server = http.createServer(app).listen(0, '127.0.0.1');
     await once(server, 'listening');
     try {
       const { port } = server.address() as AddressInfo;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DEMO_CONNECTOR, seedDemoData } from '../../src/demo/demo-data';
@@ -18,7 +18,7 @@ let endpoint: string;
 beforeAll(async () => {
   t = await createTestContext();
   await seedDemoData(t.pool, t.config, new Date());
-  server = t.app.listen(0, '127.0.0.1');
+  server = http.createServer(t.app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

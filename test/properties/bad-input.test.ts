@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -40,7 +40,7 @@ const onCrash = (error: unknown) => crashes.push(error);
 beforeAll(async () => {
   t = await createTestContext();
   connector = await createConnector(t.pool);
-  server = t.app.listen(0, '127.0.0.1');
+  server = http.createServer(t.app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   process.on('uncaughtException', onCrash);
@@ -62,8 +62,12 @@ interface RouteLayer {
 /** Every method + path the app mounts, from Express's own route table (so new routes are covered without listing them). */
 function mountedRoutes(): Route[] {
   const routes: Route[] = [];
-  for (const { router } of t.app.locals.features as Feature[]) {
-    for (const layer of (router as Router & { stack: RouteLayer[] }).stack) {
+  for (const feature of t.app.express.locals.features as Feature[]) {
+    if ('laneRoutes' in feature) {
+      for (const { method, path } of feature.laneRoutes) routes.push({ method, path });
+      continue;
+    }
+    for (const layer of (feature.router as Router & { stack: RouteLayer[] }).stack) {
       if (!layer.route) continue;
       for (const path of Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path]) {
         for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) routes.push({ method: method.toUpperCase(), path });

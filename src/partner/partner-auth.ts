@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { PartnerScope, SigningMethod } from '../connectors/connector-access';
@@ -11,7 +11,7 @@ import type { SecretBox } from '../security/secret-box';
 import { checkAccessToken, isAccessTokenRequest } from './access-token-check';
 import { ConnectorCredentialsCache } from './connector-cache';
 import { checkLegacySignature } from './legacy-signature';
-import { setPartnerCaller } from './partner-caller';
+import type { PartnerCaller } from './partner-caller';
 import { PartnerLimits } from './partner-limits';
 import { recordPartnerSignature } from './partner-signature.model';
 import { refuseGetWithBody, refuseUnparsedBody } from './signed-body';
@@ -41,12 +41,13 @@ export interface PartnerAuthDeps {
  * X-SIGNATURE) and an OAuth access token (Authorization: Bearer, no client id). Each leads to one
  * connector, which must allow that method and hold the route's scope, and stay within its rate
  * limit. The route then reads only what was signed: the body of a POST, the query of a GET.
+ * `authenticatePartner(req, scope)` answers who called, or throws the HttpError to answer with.
  */
 export function partnerAuthGuard(deps: PartnerAuthDeps) {
   const connectors = new ConnectorCredentialsCache(deps.pool, deps.secrets);
   const limits = new PartnerLimits(deps.config);
 
-  const verify: Record<SigningMethod, (req: Request, scope: PartnerScope, now: Date) => Promise<ConnectorCredentials>> = {
+  const verify: Record<SigningMethod, (req: IncomingMessage, scope: PartnerScope, now: Date) => Promise<ConnectorCredentials>> = {
     'legacy-hmac': async (req, scope, now) => {
       const connector = await checkLegacySignature(req, connectors, now);
       authorise(connector, 'legacy-hmac', connector.scopes, scope);
@@ -73,27 +74,24 @@ export function partnerAuthGuard(deps: PartnerAuthDeps) {
     },
   };
 
-  return function requirePartner(scope: PartnerScope): RequestHandler {
-    return async (req, res, next) => {
-      const address = addressKey(clientAddress(req));
-      await limits.refuseFailingAddress(address);
-      refuseGetWithBody(req);
-      const method = signingMethodOf(req);
-      let connector: ConnectorCredentials;
-      try {
-        connector = await verify[method](req, scope, deps.clock());
-      } catch (error) {
-        if (error instanceof HttpError && error.status < 500) await limits.recordFailure(address);
-        throw error;
-      }
-      await limits.spend(connector.id);
-      setPartnerCaller(res, { connectorId: connector.id, method });
-      next();
-    };
+  return async function authenticatePartner(req: IncomingMessage, scope: PartnerScope): Promise<PartnerCaller> {
+    const address = addressKey(clientAddress(req));
+    await limits.refuseFailingAddress(address);
+    refuseGetWithBody(req);
+    const method = signingMethodOf(req);
+    let connector: ConnectorCredentials;
+    try {
+      connector = await verify[method](req, scope, deps.clock());
+    } catch (error) {
+      if (error instanceof HttpError && error.status < 500) await limits.recordFailure(address);
+      throw error;
+    }
+    await limits.spend(connector.id);
+    return { connectorId: connector.id, method };
   };
 }
 
-function signingMethodOf(req: Request): SigningMethod {
+function signingMethodOf(req: IncomingMessage): SigningMethod {
   if (isTimestampedRequest(req)) return 'timestamped-signature';
   if (isAccessTokenRequest(req)) return 'oauth';
   return 'legacy-hmac';
