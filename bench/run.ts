@@ -28,7 +28,7 @@ import { PARTNER_PATHS } from './lib/bench-data';
 import type { BodyKind, LoadResult, LoadSpec, TargetSpec } from './load';
 import { runSoak } from './soak';
 
-type CeilingName = 'json' | 'hmac-pk' | 'insert';
+type CeilingName = 'json' | 'hmac-pk' | 'insert' | 'bare-pk';
 
 interface EndpointDef {
   /** the row's name (and what --only matches) */
@@ -52,6 +52,8 @@ const ENDPOINTS: EndpointDef[] = [
   { name: 'get-member', body: 'get-member', path: PARTNER_PATHS.getMember, ceiling: 'hmac-pk', workers: 1, minRatio: 0.85, partner: true },
   { name: 'create-booking', body: 'create-booking', path: PARTNER_PATHS.createBooking, ceiling: 'insert', workers: 1, minRatio: 0.65, partner: true },
   { name: 'verify-totp', body: 'verify-totp', path: '/api/auth/verify-totp', ceiling: 'json', workers: 1, minRatio: null, partner: false },
+  // the check-in lane runs without Express: how far the API is from the same work on bare node:http
+  { name: 'validate-pin:bare-ceiling', body: 'validate-pin', path: PARTNER_PATHS.validatePin, ceiling: 'bare-pk', workers: 1, minRatio: null, partner: false },
   // both cores: two API workers (node:cluster) against a two-process ceiling
   { name: 'validate-pin:2-workers', body: 'validate-pin', path: PARTNER_PATHS.validatePin, ceiling: 'hmac-pk', workers: 2, minRatio: 0.85, partner: true },
 ];
@@ -60,6 +62,7 @@ const CEILINGS: Record<CeilingName, { file: string; body: BodyKind; description:
   json: { file: 'bench/ceilings/json.ts', body: 'validate-pin', description: 'bare Express route answering JSON' },
   'hmac-pk': { file: 'bench/ceilings/hmac-pk.ts', body: 'validate-pin', description: 'Express + HMAC check + one primary-key read (mysql2)' },
   insert: { file: 'bench/ceilings/insert.ts', body: 'create-booking', description: 'Express + HMAC check + two INSERTs in one transaction' },
+  'bare-pk': { file: 'bench/ceilings/bare-pk.ts', body: 'validate-pin', description: 'bare node:http (no Express) + HMAC check + one primary-key read' },
 };
 
 const TARGETS = { p99ToCeiling: 1.5, rssBytesPerProcess: 256 * 1024 * 1024, emailWaitSeconds: 120 };

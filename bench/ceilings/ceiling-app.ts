@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 
 /**
@@ -22,14 +23,17 @@ export function ceilingApp(): Express {
   return app;
 }
 
-/** Checks the partner token (hex HMAC-SHA256 of the raw body) against one fixed secret, in constant time. */
+/** Whether the partner token (hex HMAC-SHA256 of the raw body) matches, compared in constant time. */
+export function tokenSignsBody(secret: string, raw: Buffer, token: string | string[] | undefined): boolean {
+  const expected = createHmac('sha256', secret).update(raw).digest();
+  const actual = typeof token === 'string' && /^[0-9a-f]{64}$/i.test(token) ? Buffer.from(token, 'hex') : Buffer.alloc(0);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** Checks the partner token against one fixed secret. */
 export function hmacCheck(secret: string): RequestHandler {
   return (req, res, next) => {
-    const token = req.headers.token;
-    const raw = (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
-    const expected = createHmac('sha256', secret).update(raw).digest();
-    const actual = typeof token === 'string' && /^[0-9a-f]{64}$/i.test(token) ? Buffer.from(token, 'hex') : Buffer.alloc(0);
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+    if (!tokenSignsBody(secret, (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0), req.headers.token)) {
       res.status(403).json({ valid: false, message: 'Your token does not match' });
       return;
     }
@@ -42,7 +46,7 @@ export function hmacCheck(secret: string): RequestHandler {
  * workers, as the API does with WEB_CONCURRENCY, so a two-worker API is compared with a two-process
  * ceiling that shares connections out the same way.
  */
-export function listen(app: Express): void {
+export function listen(app: RequestListener): void {
   const workers = Number(process.env.CEILING_WORKERS ?? 1);
   if (cluster.isPrimary && workers > 1) {
     for (let i = 0; i < workers; i++) cluster.fork();
@@ -55,7 +59,7 @@ export function listen(app: Express): void {
     return;
   }
   const port = Number(process.env.PORT ?? 0);
-  const server = app.listen(port, '127.0.0.1');
+  const server = createServer(app).listen(port, '127.0.0.1');
   server.keepAliveTimeout = 65_000;
   process.on('SIGTERM', () => {
     server.close();
