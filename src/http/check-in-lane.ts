@@ -61,7 +61,15 @@ export function checkInLane({ routes, middlewares, onError, trustProxy }: CheckI
     req.ip = proxyaddr(req, trustProxy);
     req.route = route;
     let index = 0;
-    const fail = (error: unknown) => onError(error, req, res, () => undefined);
+    const fail = (error: unknown) => {
+      try {
+        onError(error, req, res, () => undefined);
+      } catch (unanswerable) {
+        // Express would answer with finalhandler's HTML page here; a cut connection says less
+        req.log?.error({ err: unanswerable }, 'the error handler failed: closing the connection');
+        res.destroy();
+      }
+    };
     const next = (error?: unknown): void => {
       if (error) return fail(error);
       const middleware = middlewares[index++];

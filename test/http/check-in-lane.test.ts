@@ -1,7 +1,10 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/app';
+import { checkInLane, type LaneMiddleware } from '../../src/http/check-in-lane';
 import { createConnector, createMember, type CreatedConnector, type CreatedMember } from '../helpers/factories';
 import { scrapeMetrics } from '../helpers/metrics-scrape';
 import { partnerToken, signedGet, signedPost } from '../helpers/signed-request';
@@ -121,5 +124,63 @@ describe('the lane and TRUST_PROXY', () => {
     expect(res.status).toBe(200);
     await new Promise((resolve) => setImmediate(resolve));
     expect(own.find((line) => line.msg === 'request completed')?.req.ip).toBe('127.0.0.1');
+  });
+});
+
+describe('the lane on its own', () => {
+  async function serve(lane: ReturnType<typeof checkInLane>): Promise<{ url: string; close: () => void }> {
+    const server = http.createServer((req, res) => {
+      if (!lane(req, res)) res.writeHead(299).end('not the lane');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  }
+  const trustNone = () => false;
+
+  it('runs the middlewares in order, then the route; a middleware error skips the rest and reaches the error handler', async () => {
+    const seen: string[] = [];
+    const step = (name: string): LaneMiddleware => (_req, _res, next) => {
+      seen.push(name);
+      next();
+    };
+    const refuse: LaneMiddleware = (req, _res, next) => (req.headers['x-refuse'] ? next(new Error('refused')) : next());
+    const lane = checkInLane({
+      routes: [{ method: 'POST', path: '/lane', handle: async (_req, res) => void res.writeHead(200).end('route') }],
+      middlewares: [step('first'), refuse, step('second')],
+      onError: (error, _req, res) => void res.writeHead(418).end(String((error as Error).message)),
+      trustProxy: trustNone,
+    });
+    const server = await serve(lane);
+    try {
+      const ok = await fetch(`${server.url}/lane`, { method: 'POST' });
+      expect([ok.status, await ok.text(), seen]).toEqual([200, 'route', ['first', 'second']]);
+      seen.length = 0;
+      const refused = await fetch(`${server.url}/lane`, { method: 'POST', headers: { 'x-refuse': '1' } });
+      expect([refused.status, await refused.text(), seen]).toEqual([418, 'refused', ['first']]);
+      const elsewhere = await fetch(`${server.url}/lane`, { method: 'GET' });
+      expect([elsewhere.status, await elsewhere.text()]).toEqual([299, 'not the lane']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('closes the connection when the error handler itself fails, rather than leaving it hanging or crashing', async () => {
+    const lane = checkInLane({
+      routes: [{ method: 'POST', path: '/lane', handle: async () => Promise.reject(new Error('route failed')) }],
+      middlewares: [],
+      onError: () => {
+        throw new Error('error handler failed');
+      },
+      trustProxy: trustNone,
+    });
+    const server = await serve(lane);
+    try {
+      await expect(fetch(`${server.url}/lane`, { method: 'POST' })).rejects.toThrow();
+      // the process (and the server) carry on
+      const after = await fetch(`${server.url}/other`);
+      expect(after.status).toBe(299);
+    } finally {
+      server.close();
+    }
   });
 });
