@@ -1,6 +1,7 @@
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config';
 import { unixSeconds } from '../clock';
+import { hmacKey } from '../security/hmac-key';
 import { ADMIN_ROLE_ID } from './roles';
 
 /** What a signed-in member's token says. */
@@ -40,7 +41,7 @@ export function signAccessToken(config: SigningConfig, member: TokenSubject, now
   const lifetime = member.roleId === ADMIN_ROLE_ID ? config.ADMIN_JWT_EXPIRES_IN_SECONDS : config.JWT_EXPIRES_IN_SECONDS;
   return jwt.sign(
     { member_id: member.memberId, role_id: member.roleId, token_version: member.tokenVersion, iat, nbf: iat, exp: iat + lifetime },
-    config.JWT_SECRET,
+    hmacKey(config.JWT_SECRET),
     { algorithm: 'HS256' },
   );
 }
@@ -53,7 +54,7 @@ export function signAccessToken(config: SigningConfig, member: TokenSubject, now
 export function verifyAccessToken(config: VerifyingConfig, token: string, now: Date): AccessClaims {
   let payload: unknown;
   try {
-    payload = jwt.verify(token, config.JWT_SECRET, {
+    payload = jwt.verify(token, hmacKey(config.JWT_SECRET), {
       algorithms: ['HS256'],
       clockTimestamp: unixSeconds(now),
       clockTolerance: config.JWT_CLOCK_TOLERANCE_SECONDS,

@@ -1,9 +1,10 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, type KeyObject, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { unixSeconds } from '../clock';
 import type { Config } from '../config';
 import type { PartnerScope } from '../connectors/connector-access';
 import type { ConnectorCredentials } from '../connectors/connector-lookup.model';
+import { hmacKey } from '../security/hmac-key';
 
 /**
  * OAuth access tokens for partners: HS256 JWTs (RFC 7519) with iss, aud, sub (the connector's client
@@ -20,10 +21,12 @@ export const accessTokenIssuer = (config: Pick<Config, 'APP_BASE_URL'>) => confi
 /** The audience: the partner API, so an access token is refused anywhere else (and admin JWTs here). */
 export const accessTokenAudience = (config: Pick<Config, 'APP_BASE_URL'>) => `${config.APP_BASE_URL}/api/external/fuse-metrix`;
 
-function signingKey(config: Pick<Config, 'JWT_SECRET'>, connector: SigningConnector): Buffer {
-  return createHmac('sha256', config.JWT_SECRET)
-    .update(`partner-access-token\0${connector.id}\0${connector.credentialsVersion}\0${connector.secret}`, 'utf8')
-    .digest();
+function signingKey(config: Pick<Config, 'JWT_SECRET'>, connector: SigningConnector): KeyObject {
+  return hmacKey(
+    createHmac('sha256', config.JWT_SECRET)
+      .update(`partner-access-token\0${connector.id}\0${connector.credentialsVersion}\0${connector.secret}`, 'utf8')
+      .digest(),
+  );
 }
 
 export interface IssuedAccessToken {
