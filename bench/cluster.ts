@@ -23,6 +23,7 @@ import { createPool } from '../src/db/pool';
 import type { LoadResult, LoadSpec, TargetSpec } from './load';
 import { BENCH_CONNECTOR, FM_TUNNEL_ID_BASE, GENERATED_PURCHASE_ID_LIMIT, MEMBER_COUNT, TUNNEL_COUNT } from './lib/bench-data';
 import { serverDatabaseUrl } from './lib/database';
+import { startCommand } from './lib/deployed-api';
 import { generateBenchData } from './lib/generate-data';
 import { freePort, runNode, type ServerProcess, startServerProcess } from './lib/processes';
 import { startSmtpSink } from './lib/smtp-sink';
@@ -84,9 +85,10 @@ async function startApi(databaseUrl: string, smtpUrl: string): Promise<ServerPro
     PIN_PEPPER,
     SMTP_URL: smtpUrl,
     APP_BASE_URL: 'https://bench.example.com',
-    LOG_LEVEL: 'warn',
   };
-  return startServerProcess(['--max-old-space-size=128', 'dist/server.js'], env, await freePort());
+  // as deployed: npm start's node flags, request logs at the default level
+  const [, ...args] = startCommand();
+  return startServerProcess(args, env, await freePort());
 }
 
 type Endpoint = 'validate-pin' | 'create-booking';

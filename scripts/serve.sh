@@ -15,8 +15,9 @@ npm run -s build
 npm run -s db:migrate
 npm run -s db:seed
 
-# the command `npm start` runs (WEB_CONCURRENCY workers: see README.md)
-node dist/server.js &
+# the command `npm start` runs, read from package.json (WEB_CONCURRENCY workers: see README.md)
+start_command=$(node -p "require('./package.json').scripts.start")
+$start_command &
 api_pid=$!
 stop_api() { kill -TERM "$api_pid" 2>/dev/null || true; }
 trap stop_api INT TERM
