@@ -55,21 +55,27 @@ export function audit(db: Queryable, event: SignInEvent, memberId: number | null
 export async function authenticate(deps: AuthDeps, credentials: Credentials, caller: Caller, now: Date, failureMessage: string, step: string): Promise<AuthMember> {
   const keys = deps.throttle.keysFor(credentials.username, caller.address);
   const member = await findMemberByLogin(deps.pool, credentials.username);
-  const throttle = await deps.throttle.check(deps.pool, keys, now);
-  if (throttle.waitSeconds > 0) {
+  const attempt = await deps.throttle.begin(deps.pool, keys, now);
+  if (attempt.waitSeconds > 0) {
     recordLockout('password');
     await audit(deps.pool, 'throttled', member?.memberId ?? null, caller, step, now);
-    throw tooManyRequests(`Too many failed sign-in attempts: try again in ${duration(throttle.waitSeconds)}`, throttle.waitSeconds);
+    throw tooManyRequests(`Too many failed sign-in attempts: try again in ${duration(attempt.waitSeconds)}`, attempt.waitSeconds);
   }
 
-  const matches = await passwordMatches(credentials.password, member?.passwordHash, deps.argon2);
+  // counted as a failure already (see SignInThrottle.begin): a right password takes it back
+  let matches: boolean;
+  try {
+    matches = await passwordMatches(credentials.password, member?.passwordHash, deps.argon2);
+  } catch (error) {
+    await deps.throttle.abandoned(deps.pool, keys, attempt).catch(() => undefined);
+    throw error;
+  }
   const belongs = credentials.member_id === undefined || credentials.member_id === member?.memberId;
   if (!member || !matches || !belongs) {
-    await deps.throttle.recordFailure(deps.pool, keys, now);
     await audit(deps.pool, 'password-failed', member?.memberId ?? null, caller, member ? step : `${step}, unknown account`, now);
     throw unauthorized(failureMessage);
   }
-  await deps.throttle.recordSuccess(deps.pool, keys, throttle);
+  await deps.throttle.succeeded(deps.pool, keys, attempt);
   return member;
 }
 

@@ -3,21 +3,36 @@ import type { Queryable, RowDataPacket } from '../db/pool';
 export interface ThrottleState {
   key: Buffer;
   failures: number;
+  lastFailureAt: Date;
   blockedUntil: Date | null;
 }
 
 interface ThrottleRow extends RowDataPacket {
   throttle_key: Buffer;
   failures: number;
+  last_failure_at: Date;
   blocked_until: Date | null;
 }
 
 export async function findThrottleStates(db: Queryable, keys: Buffer[]): Promise<ThrottleState[]> {
   const [rows] = await db.query<ThrottleRow[]>(
-    'SELECT throttle_key, failures, blocked_until FROM sign_in_throttle WHERE throttle_key IN (?)',
+    'SELECT throttle_key, failures, last_failure_at, blocked_until FROM sign_in_throttle WHERE throttle_key IN (?)',
     [keys],
   );
-  return rows.map((row) => ({ key: row.throttle_key, failures: row.failures, blockedUntil: row.blocked_until }));
+  return rows.map((row) => ({ key: row.throttle_key, failures: row.failures, lastFailureAt: row.last_failure_at, blockedUntil: row.blocked_until }));
+}
+
+/**
+ * Locks these counters for the rest of the transaction, making a row of 0 failures for a key that has
+ * none, so that attempts on the same key queue here however new the key is. Keys are locked in the
+ * order given: callers give them in one fixed order, so two attempts never wait on each other.
+ */
+export async function claimThrottleRows(db: Queryable, keys: Buffer[], now: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO sign_in_throttle (throttle_key, failures, last_failure_at, blocked_until) VALUES ?
+     ON DUPLICATE KEY UPDATE throttle_key = throttle_key`,
+    [keys.map((key) => [key, 0, now, null])],
+  );
 }
 
 export interface FailurePolicy {
@@ -44,6 +59,22 @@ export async function recordThrottleFailure(db: Queryable, key: Buffer, now: Dat
          DATE_ADD(?, INTERVAL CAST(LEAST(POW(2, LEAST(failures - ? - 1, 30)), ?) AS UNSIGNED) SECOND),
          NULL)`,
     [key, now, policy.forgetBefore, now, policy.freeFailures, now, policy.freeFailures, policy.maxDelaySeconds],
+  );
+}
+
+/**
+ * Takes back one failure counted for an attempt that turned out not to be one. When nobody failed on
+ * this key since (the count is back to what the attempt found), the counter is as the attempt found
+ * it, delay and time included; otherwise the later failures and the delay they set stand.
+ */
+export async function takeBackThrottleFailure(db: Queryable, found: ThrottleState): Promise<void> {
+  await db.query(
+    `UPDATE sign_in_throttle
+        SET failures = failures - 1,
+            last_failure_at = IF(failures = ?, ?, last_failure_at),
+            blocked_until = IF(failures = ?, ?, blocked_until)
+      WHERE throttle_key = ? AND failures > 0`,
+    [found.failures, found.lastFailureAt, found.failures, found.blockedUntil, found.key],
   );
 }
 

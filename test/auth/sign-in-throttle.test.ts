@@ -91,6 +91,32 @@ describe('failed sign-ins', () => {
     expect((await login(from, admin.username, PASSWORD)).status).toBe(200);
   });
 
+  // Attack (review): the throttle was checked before argon2 and counted after it, so guesses sent in parallel all passed the check.
+  it('count guesses sent in parallel one by one: a burst gets the free failures and the one that sets the delay, the rest wait', async () => {
+    const admin = await newAdmin();
+    const from = newAddress();
+    t.setNow(T0);
+    const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => login(from, admin.username, `Wrong-password-${i}`).then((res) => res.status)));
+    expect(statuses.filter((status) => status === 401)).toHaveLength(4);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(8);
+    const [counter] = await selectRows<RowDataPacket>(t.pool, 'SELECT MAX(failures) AS failures FROM sign_in_throttle WHERE last_failure_at = ?', [T0]);
+    expect(counter.failures).toBe(4);
+  });
+
+  it('take back the count of a right password: the address is left as it was, so the next person behind it is not held up', async () => {
+    const first = await newAdmin();
+    const second = await newAdmin();
+    const office = newAddress();
+    t.setNow(T0);
+    // the address's 20 free failures used up, across usernames (a busy office behind one address)
+    for (let attempt = 0; attempt < 20; attempt++) expect((await login(office, unique('typo'), 'Wrong-password')).status).toBe(401);
+    expect((await login(office, first.username, PASSWORD)).status).toBe(200);
+    expect((await login(office, second.username, PASSWORD)).status).toBe(200);
+    // the next failure is still the 21st, which sets the delay
+    expect((await login(office, unique('typo'), 'Wrong-password')).status).toBe(401);
+    expect(answer(await login(office, second.username, PASSWORD))).toMatchObject({ status: 429, retryAfter: '1' });
+  });
+
   it('cap the delay at SIGN_IN_MAX_DELAY_SECONDS (15 minutes) and forget failures after an hour without one', async () => {
     const admin = await newAdmin();
     const from = newAddress();
@@ -118,6 +144,29 @@ describe('failed sign-ins', () => {
     const blocked = await login(sprayer, admin.username, PASSWORD);
     expect(answer(blocked)).toMatchObject({ status: 429, retryAfter: '1' });
     expect((await login(newAddress(), admin.username, PASSWORD)).status).toBe(200);
+  });
+
+  it('do not count an attempt refused before its password was checked (argon2 queue full)', async () => {
+    const busy = await createTestContext({ TRUST_PROXY: 'loopback', SIGN_IN_FREE_FAILURES_PER_ADDRESS: '', ARGON2_MAX_WAITING: '0' });
+    try {
+      const username = unique('admin');
+      await createAdmin(busy.pool, { username, password: PASSWORD, email: `${username}@iba.example` });
+      busy.setNow(T0);
+      const from = newAddress();
+      const send = () => busy.request().post('/api/auth/login').set('X-Forwarded-For', from).send({ username, password: 'Wrong-password' });
+      const statuses = (await Promise.all(Array.from({ length: 8 }, send))).map((res) => res.status);
+      const checked = statuses.filter((status) => status === 401).length;
+      // two argon2 computations at once and no queue: some of the burst were refused unheard
+      expect(statuses.filter((status) => status === 503).length).toBeGreaterThan(0);
+      // once any delay is over, only the checked ones have counted against the 3 free failures
+      busy.setNow(at(20 * 60));
+      const rest = [];
+      for (let attempt = 0; attempt < Math.max(1, 4 - checked); attempt++) rest.push((await send()).status);
+      rest.push((await send()).status);
+      expect(rest).toEqual([...Array.from({ length: Math.max(1, 4 - checked) }, () => 401), 429]);
+    } finally {
+      await busy.close();
+    }
   });
 
   it('count on the socket address when no proxy is trusted: a forged X-Forwarded-For does not buy fresh attempts', async () => {
