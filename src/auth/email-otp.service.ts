@@ -55,14 +55,15 @@ export async function verifyEmailOtp(
   const belongs = member && (input.username === undefined || sameLogin(input.username, member.username) || sameLogin(input.username, member.email));
   // admins have no e-mail fallback: they never get a code, and none is accepted for them
   if (!otp || !member || !belongs || member.roleId === ADMIN_ROLE_ID) throw unauthorized(INVALID_EMAIL_CODE);
-  const before = await emailCodeGuesses.status(deps.pool, member.memberId, now);
+  // counted as a wrong code at once, until it proves right (AttemptLimiter.begin)
+  const before = await emailCodeGuesses.begin(deps.pool, member.memberId, now);
   if (before.lockedForSeconds > 0) {
     throw tooManyRequests(`Too many wrong codes: try again in ${duration(before.lockedForSeconds)}`, before.lockedForSeconds);
   }
 
   if (!emailOtpCodeMatches(input.code, member.memberId, otp.codeHash, deps.config.PIN_PEPPER)) {
     await retryStatementOnConflict(deps.pool, () => recordEmailOtpFailure(deps.pool, otp.emailOtpId, now));
-    await emailCodeGuesses.recordFailure(deps.pool, member.memberId, now);
+    emailCodeGuesses.wrong(before);
     await audit(deps.pool, 'code-failed', member.memberId, caller, 'e-mailed code', now);
     throw unauthorized(INVALID_EMAIL_CODE);
   }

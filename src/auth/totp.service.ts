@@ -1,7 +1,7 @@
 import QRCode from 'qrcode';
 import { withTransaction } from '../db/pool';
 import { badRequest, HttpError, tooManyRequests, unauthorized } from '../http/errors';
-import { AttemptLimiter, type AttemptStatus } from '../security/attempt-limiter';
+import { AttemptLimiter, type CountedAttempt } from '../security/attempt-limiter';
 import { TOTP_SECRET_COLUMN } from '../security/encrypted-columns';
 import { type OpenedSecret, openStoredSecret } from '../security/stored-secret';
 import { hashPassword, passwordMatches } from '../security/passwords';
@@ -79,7 +79,7 @@ export async function verifyTotpSetup(deps: AuthDeps, input: CodeInput, caller: 
   const { secret, stored } = await readTotpSecret(deps, member.memberId, member.totpSecret);
   const timeStep = await matchTotpCode(secret, input.code, now);
   if (timeStep === null) {
-    await codeFailed(deps, member, caller, now, 'totp verify-setup');
+    await codeFailed(deps, member, caller, before, now, 'totp verify-setup');
     throw unauthorized(INVALID_TOTP_CODE);
   }
   await withTransaction(deps.pool, async (connection) => {
@@ -108,7 +108,7 @@ export async function verifyTotp(deps: AuthDeps, input: CodeInput, caller: Calle
         await totpLimiter.recordSuccess(deps.pool, member.memberId, before);
         return signIn(deps, member, caller, now, 'totp');
       }
-      await codeFailed(deps, member, caller, now, 'replayed totp code');
+      await codeFailed(deps, member, caller, before, now, 'replayed totp code');
       throw unauthorized(REPLAYED_TOTP_CODE);
     }
   } else if (looksLikeBackupCode(input.code)) {
@@ -118,7 +118,7 @@ export async function verifyTotp(deps: AuthDeps, input: CodeInput, caller: Calle
       return { ...(await signIn(deps, member, caller, now, 'backup code')), backupCodesRemaining: remaining };
     }
   }
-  await codeFailed(deps, member, caller, now, 'verify-totp');
+  await codeFailed(deps, member, caller, before, now, 'verify-totp');
   throw unauthorized(INVALID_TOTP_CODE);
 }
 
@@ -130,16 +130,17 @@ function readTotpSecret(deps: AuthDeps, memberId: number, stored: string): Promi
   return openStoredSecret(deps.pool, deps.secrets, TOTP_SECRET_COLUMN, memberId, stored);
 }
 
-async function checkTotpNotLocked(deps: AuthDeps, memberId: number, now: Date): Promise<AttemptStatus> {
-  const status = await totpLimiter.status(deps.pool, memberId, now);
+/** Starts a code guess: 429 while locked, otherwise counted as a wrong code until it proves right (AttemptLimiter.begin). */
+async function checkTotpNotLocked(deps: AuthDeps, memberId: number, now: Date): Promise<CountedAttempt> {
+  const status = await totpLimiter.begin(deps.pool, memberId, now);
   if (status.lockedForSeconds > 0) {
     throw tooManyRequests(`Too many wrong codes: try again in ${duration(status.lockedForSeconds)}`, status.lockedForSeconds);
   }
   return status;
 }
 
-async function codeFailed(deps: AuthDeps, member: AuthMember, caller: Caller, now: Date, detail: string): Promise<void> {
-  await totpLimiter.recordFailure(deps.pool, member.memberId, now);
+async function codeFailed(deps: AuthDeps, member: AuthMember, caller: Caller, attempt: CountedAttempt, now: Date, detail: string): Promise<void> {
+  totpLimiter.wrong(attempt);
   await audit(deps.pool, 'code-failed', member.memberId, caller, detail, now);
 }
 

@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/pool';
-import { retryStatementOnConflict } from '../db/retry';
+import type { Pool, Queryable } from '../db/pool';
+import { retryStatementOnConflict, withRetriedTransaction } from '../db/retry';
 import { recordLockout } from '../metrics/metrics';
 import { type AttemptKind, clearAttemptFailures, findAttemptCounter, recordAttemptFailure } from './auth-attempts.model';
 
@@ -20,6 +20,12 @@ export interface AttemptStatus {
   hasFailures: boolean;
 }
 
+/** A guess begun with AttemptLimiter.begin: counted as a failure already. */
+export interface CountedAttempt extends AttemptStatus {
+  /** Whether counting this guess set the lock (reported as a lockout only if the guess turns out wrong). */
+  locksIfWrong: boolean;
+}
+
 /** Limits guesses of one kind of secret per member, with the counter in the database. */
 export class AttemptLimiter {
   constructor(
@@ -32,6 +38,32 @@ export class AttemptLimiter {
     if (!counter) return { lockedForSeconds: 0, hasFailures: false };
     const lockedForMs = counter.lockedUntil ? counter.lockedUntil.getTime() - now.getTime() : 0;
     return { lockedForSeconds: lockedForMs > 0 ? Math.ceil(lockedForMs / 1000) : 0, hasFailures: true };
+  }
+
+  /**
+   * Starts a guess for a caller outside a transaction (TOTP and e-mailed codes): refused while locked
+   * (lockedForSeconds > 0, not counted), otherwise counted as a failure at once, in a transaction that
+   * holds the counter (or, for a member without one, the gap it goes in, so parallel first guesses
+   * collide and are retried one after the other). Guesses sent in parallel therefore each see the ones
+   * before them; checking first and counting after the verdict let a whole burst pass the check. A
+   * right answer then clears the counter (recordSuccess); a wrong one only reports its lockout (wrong).
+   */
+  async begin(pool: Pool, memberId: number, now: Date): Promise<CountedAttempt> {
+    const windowStartedBefore = new Date(now.getTime() - this.policy.windowMs);
+    const lockedUntil = new Date(now.getTime() + this.policy.lockMs);
+    return withRetriedTransaction(pool, async (connection) => {
+      const counter = await findAttemptCounter(connection, memberId, this.kind);
+      const lockedForMs = counter?.lockedUntil ? counter.lockedUntil.getTime() - now.getTime() : 0;
+      if (lockedForMs > 0) return { lockedForSeconds: Math.ceil(lockedForMs / 1000), hasFailures: true, locksIfWrong: false };
+      await recordAttemptFailure(connection, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil);
+      const counted = await findAttemptCounter(connection, memberId, this.kind);
+      return { lockedForSeconds: 0, hasFailures: true, locksIfWrong: counted?.failures === this.policy.maxFailures };
+    });
+  }
+
+  /** A guess begun with begin was wrong: it is counted already; the lockout it set, if any, is reported. */
+  wrong(attempt: CountedAttempt): void {
+    if (attempt.locksIfWrong) recordLockout(this.kind);
   }
 
   /** Counts a failure; true when it was the one that set the lock (read back: guesses may run in parallel). */
