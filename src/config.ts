@@ -209,7 +209,8 @@ function environmentSchema(mode: RunMode) {
     RATE_LIMIT_HEALTH_PER_MINUTE: positiveInt(600),
     SIGN_IN_FREE_FAILURES: positiveInt(3),
     SIGN_IN_FREE_FAILURES_PER_ADDRESS: positiveInt(20),
-    SIGN_IN_MAX_DELAY_SECONDS: positiveInt(15 * 60),
+    // failures are forgotten an hour after the last one, so a longer delay would never be waited out: it would be forgotten first
+    SIGN_IN_MAX_DELAY_SECONDS: z.coerce.number().int().positive().max(3600).default(15 * 60),
     ARGON2_MAX_WAITING: nonNegativeInt(32),
     HTTP_HEADERS_TIMEOUT_MS: positiveInt(20_000),
     HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),

@@ -35,6 +35,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...development, JWT_CLOCK_TOLERANCE_SECONDS: '300' }).JWT_CLOCK_TOLERANCE_SECONDS).toBe(300);
   });
 
+  it('refuses a sign-in delay over an hour, which the hour after which failures are forgotten would undo', () => {
+    expect(() => loadConfig({ ...development, SIGN_IN_MAX_DELAY_SECONDS: '7200' })).toThrow(/^Invalid configuration: SIGN_IN_MAX_DELAY_SECONDS /);
+    expect(loadConfig({ ...development, SIGN_IN_MAX_DELAY_SECONDS: '3600' }).SIGN_IN_MAX_DELAY_SECONDS).toBe(3600);
+  });
+
   it('refuses a malformed SMTP_URL and accepts an empty one', () => {
     expect(() => loadConfig({ ...development, SMTP_URL: 'mail.example.com' })).toThrow('Invalid configuration: SMTP_URL must start with smtp:// or smtps://');
     expect(loadConfig({ ...development, SMTP_URL: '' }).SMTP_URL).toBeUndefined();
