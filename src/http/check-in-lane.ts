@@ -89,9 +89,9 @@ export function checkInLane({ routes, middlewares, onError, trustProxy }: CheckI
 }
 
 /** The path a route is matched on: without the query, lower case, without one trailing slash. */
-function routePath(url: string | undefined): string {
-  const end = url?.indexOf('?') ?? -1;
-  const path = (end < 0 ? (url ?? '') : url!.slice(0, end)).toLowerCase();
+function routePath(url = ''): string {
+  const end = url.indexOf('?');
+  const path = (end < 0 ? url : url.slice(0, end)).toLowerCase();
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 

@@ -32,14 +32,18 @@ beforeAll(async () => {
   t = await createTestContext({ TRUST_PROXY: '1', CORS_ORIGINS: ORIGIN, METRICS_TOKEN });
   connector = await createConnector(t.pool);
   member = await createMember(t.pool, t.config.PIN_PEPPER, { pin: '48213' });
-  const collector = new Writable({
+  app = createApp({ config: t.config, pool: t.pool, logger: pino({ level: 'info' }, collectLines(() => lines)), clock: t.now });
+});
+
+/** A log destination that keeps every line, parsed, in the list `into` gives. */
+function collectLines(into: () => Array<Record<string, any>>): Writable {
+  return new Writable({
     write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
+      into().push(JSON.parse(String(chunk)));
       done();
     },
   });
-  app = createApp({ config: t.config, pool: t.pool, logger: pino({ level: 'info' }, collector), clock: t.now });
-});
+}
 afterAll(() => t.close());
 beforeEach(() => {
   lines = [];
@@ -113,13 +117,7 @@ describe('the lane and TRUST_PROXY', () => {
   it('takes the socket address when no proxy is trusted, whatever X-Forwarded-For says', async () => {
     const config = testConfig({ TRUST_PROXY: 'false' });
     const own: Array<Record<string, any>> = [];
-    const collector = new Writable({
-      write(chunk, _encoding, done) {
-        own.push(JSON.parse(String(chunk)));
-        done();
-      },
-    });
-    const direct = createApp({ config, pool: t.pool, logger: pino({ level: 'info' }, collector), clock: t.now });
+    const direct = createApp({ config, pool: t.pool, logger: pino({ level: 'info' }, collectLines(() => own)), clock: t.now });
     const res = await signedPost(supertest(direct), connector, VALIDATE_PIN, validBody()).set('X-Forwarded-For', '203.0.113.78');
     expect(res.status).toBe(200);
     await new Promise((resolve) => setImmediate(resolve));
