@@ -62,20 +62,21 @@ export async function authenticate(deps: AuthDeps, credentials: Credentials, cal
     throw tooManyRequests(`Too many failed sign-in attempts: try again in ${duration(attempt.waitSeconds)}`, attempt.waitSeconds);
   }
 
-  // counted as a failure already (see SignInThrottle.begin): a right password takes it back
+  // counted against the login already (see SignInThrottle.begin): a right password clears it
   let matches: boolean;
   try {
     matches = await passwordMatches(credentials.password, member?.passwordHash, deps.argon2);
   } catch (error) {
-    await deps.throttle.abandoned(deps.pool, keys, attempt).catch(() => undefined);
+    await deps.throttle.abandoned(deps.pool, attempt).catch(() => undefined);
     throw error;
   }
   const belongs = credentials.member_id === undefined || credentials.member_id === member?.memberId;
   if (!member || !matches || !belongs) {
+    await deps.throttle.failed(deps.pool, keys, now);
     await audit(deps.pool, 'password-failed', member?.memberId ?? null, caller, member ? step : `${step}, unknown account`, now);
     throw unauthorized(failureMessage);
   }
-  await deps.throttle.succeeded(deps.pool, keys, attempt);
+  await deps.throttle.succeeded(deps.pool, keys);
   return member;
 }
 

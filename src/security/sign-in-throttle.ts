@@ -9,6 +9,7 @@ import {
   deleteForgottenThrottles,
   findThrottleStates,
   recordThrottleFailure,
+  type FailurePolicy,
   takeBackThrottleFailure,
   type ThrottleState,
 } from './sign-in-throttle.model';
@@ -39,51 +40,52 @@ export class SignInThrottle {
 
   /**
    * Starts a password attempt. Held back (waitSeconds > 0) while either counter is, and then not
-   * counted; otherwise the attempt is counted as a failure at once, before the password is checked, in
-   * one transaction that locks both counters. Guesses sent in parallel therefore each see the ones
-   * before them: checking first and counting after the argon2 verification let a burst of parallel
-   * guesses all pass the check. Call succeeded (right password) or abandoned (no verdict) after it.
+   * counted. Otherwise the attempt is counted against its login at this address at once, before the
+   * password is checked, in a transaction that locks that counter (made with 0 failures when there is
+   * none), so guesses at one login sent in parallel each see the ones before them: checking first and
+   * counting after the argon2 verification let a burst of parallel guesses all pass the check. The
+   * address's counter is only read here and counts failures once they are known (failed): counted
+   * ahead, every sign-in in flight from a shared address (an office behind one NAT) would count
+   * against all the others, and twenty at once would hold up the right passwords too.
    */
   async begin(pool: Pool, keys: ThrottleKeys, now: Date): Promise<ThrottleAttempt> {
-    const forgetBefore = new Date(now.getTime() - FORGET_AFTER_MS);
-    const maxDelaySeconds = this.config.SIGN_IN_MAX_DELAY_SECONDS;
-    // the address first, always: attempts from one address lock its row in the same order
-    const ordered = [keys.address, keys.loginAtAddress];
     const attempt = await withRetriedTransaction(
       pool,
       async (connection) => {
-        await claimThrottleRows(connection, ordered, now);
-        const found = await findThrottleStates(connection, ordered);
+        await claimThrottleRows(connection, [keys.loginAtAddress], now);
+        const found = await findThrottleStates(connection, [keys.address, keys.loginAtAddress]);
         const blockedMs = Math.max(0, ...found.map((state) => (state.blockedUntil ? state.blockedUntil.getTime() - now.getTime() : 0)));
-        if (blockedMs > 0) return { waitSeconds: Math.ceil(blockedMs / 1000), found: [] };
-        await recordThrottleFailure(connection, keys.loginAtAddress, now, { freeFailures: this.config.SIGN_IN_FREE_FAILURES, maxDelaySeconds, forgetBefore });
-        await recordThrottleFailure(connection, keys.address, now, { freeFailures: this.config.SIGN_IN_FREE_FAILURES_PER_ADDRESS, maxDelaySeconds, forgetBefore });
-        return { waitSeconds: 0, found };
+        if (blockedMs > 0) return { waitSeconds: Math.ceil(blockedMs / 1000), foundLogin: null };
+        await recordThrottleFailure(connection, keys.loginAtAddress, now, this.policy(this.config.SIGN_IN_FREE_FAILURES, now));
+        return { waitSeconds: 0, foundLogin: found.find((state) => state.key.equals(keys.loginAtAddress)) ?? null };
       },
-      // no gap locks: the claimed rows are all this needs to lock
+      // no gap locks: the claimed row is all this needs to lock
       { isolationLevel: 'READ COMMITTED' },
     );
     // housekeeping without a timer: now and then, the counters sign-in would forget anyway go
-    if (Math.random() < 0.02) await deleteForgottenThrottles(pool, forgetBefore, 500);
+    if (Math.random() < 0.02) await deleteForgottenThrottles(pool, new Date(now.getTime() - FORGET_AFTER_MS), 500);
     return attempt;
   }
 
-  /** The right password: the login's counter at this address starts afresh, and the address's count is taken back. */
-  async succeeded(pool: Pool, keys: ThrottleKeys, attempt: ThrottleAttempt): Promise<void> {
-    await retryStatementOnConflict(pool, () => clearThrottle(pool, keys.loginAtAddress));
-    await this.takeBack(pool, attempt, keys.address);
-  }
-
-  /** The attempt ended without a verdict (the argon2 queue was full, the database failed): it guessed nothing, so it does not count. */
-  async abandoned(pool: Pool, keys: ThrottleKeys, attempt: ThrottleAttempt): Promise<void> {
-    await this.takeBack(pool, attempt, keys.loginAtAddress);
-    await this.takeBack(pool, attempt, keys.address);
-  }
-
-  private async takeBack(pool: Pool, attempt: ThrottleAttempt, key: Buffer): Promise<void> {
-    const found = attempt.found.find((state) => state.key.equals(key));
+  /** A wrong password (or unknown login) after begin: the login's failure is counted already; the address's is counted now. */
+  async failed(pool: Pool, keys: ThrottleKeys, now: Date): Promise<void> {
     // the address's row is shared by every sign-in from it: under Galera two nodes' writes to it conflict
+    await retryStatementOnConflict(pool, () => recordThrottleFailure(pool, keys.address, now, this.policy(this.config.SIGN_IN_FREE_FAILURES_PER_ADDRESS, now)));
+  }
+
+  /** The right password: the login's counter at this address starts afresh; the address's own counter keeps running down by itself. */
+  async succeeded(pool: Pool, keys: ThrottleKeys): Promise<void> {
+    await retryStatementOnConflict(pool, () => clearThrottle(pool, keys.loginAtAddress));
+  }
+
+  /** The attempt ended without a verdict (the argon2 queue was full): it guessed nothing, so its count is taken back. */
+  async abandoned(pool: Pool, attempt: ThrottleAttempt): Promise<void> {
+    const found = attempt.foundLogin;
     if (found) await retryStatementOnConflict(pool, () => takeBackThrottleFailure(pool, found));
+  }
+
+  private policy(freeFailures: number, now: Date): FailurePolicy {
+    return { freeFailures, maxDelaySeconds: this.config.SIGN_IN_MAX_DELAY_SECONDS, forgetBefore: new Date(now.getTime() - FORGET_AFTER_MS) };
   }
 }
 
@@ -95,8 +97,8 @@ export interface ThrottleKeys {
 export interface ThrottleAttempt {
   /** How long the caller must wait before trying again; 0: the attempt goes ahead (and is counted). */
   waitSeconds: number;
-  /** The counters as the attempt found them, to take its count back. */
-  found: ThrottleState[];
+  /** The login's counter as the attempt found it, to take its count back. */
+  foundLogin: ThrottleState | null;
 }
 
 function digest(text: string): Buffer {
