@@ -89,10 +89,15 @@ export function checkInLane({ routes, middlewares, onError, trustProxy }: CheckI
 }
 
 /** The path a route is matched on: without the query, lower case, without one trailing slash. */
-function routePath(url = ''): string {
-  const end = url.indexOf('?');
-  const path = (end < 0 ? url : url.slice(0, end)).toLowerCase();
+function routePath(url: string | undefined): string {
+  const path = withoutQuery(url).toLowerCase();
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** A request URL without its query string. */
+export function withoutQuery(url = ''): string {
+  const end = url.indexOf('?');
+  return end < 0 ? url : url.slice(0, end);
 }
 
 /** The query string's parameters, as Express's default ("simple") query parser gives them. */
@@ -104,9 +109,7 @@ export function queryOf(req: IncomingMessage): ParsedUrlQuery {
 
 /** The request's path without its query string. */
 export function pathOf(req: IncomingMessage): string {
-  const url = req.url ?? '';
-  const end = url.indexOf('?');
-  return end < 0 ? url : url.slice(0, end);
+  return withoutQuery(req.url);
 }
 
 /** A request header as one string (Node joins repeated headers), or undefined. */

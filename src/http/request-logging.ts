@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import { type Logger, requestLineLogger } from '../logger';
 import { observeHttpRequest } from '../metrics/metrics';
-import type { LaneMiddleware } from './check-in-lane';
+import { type LaneMiddleware, withoutQuery } from './check-in-lane';
 import { clientAddress } from './client-address';
 
 const LOG_STATE = Symbol('requestLogState');
@@ -23,8 +23,7 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
 
 /** Paths that carry a secret (the one-time flight-time token) are logged without it. */
 export function pathForLog(url: string | undefined): string {
-  const path = (url ?? '').split('?')[0];
-  return path.replace(/^\/flight-time\/[^/]+/, '/flight-time/[redacted]');
+  return withoutQuery(url).replace(/^\/flight-time\/[^/]+/, '/flight-time/[redacted]');
 }
 
 type Level = 'info' | 'warn' | 'error';

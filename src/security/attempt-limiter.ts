@@ -1,7 +1,7 @@
 import type { Pool, Queryable } from '../db/pool';
 import { retryStatementOnConflict, withRetriedTransaction } from '../db/retry';
 import { recordLockout } from '../metrics/metrics';
-import { type AttemptKind, clearAttemptFailures, findAttemptCounter, recordAttemptFailure } from './auth-attempts.model';
+import { type AttemptCounter, type AttemptKind, clearAttemptFailures, findAttemptCounter, recordAttemptFailure } from './auth-attempts.model';
 
 /** Guessing policy: after maxFailures wrong answers within window, the member is locked for lock. */
 export interface AttemptPolicy {
@@ -35,9 +35,7 @@ export class AttemptLimiter {
 
   async status(db: Queryable, memberId: number, now: Date): Promise<AttemptStatus> {
     const counter = await retryStatementOnConflict(db, () => findAttemptCounter(db, memberId, this.kind));
-    if (!counter) return { lockedForSeconds: 0, hasFailures: false };
-    const lockedForMs = counter.lockedUntil ? counter.lockedUntil.getTime() - now.getTime() : 0;
-    return { lockedForSeconds: lockedForMs > 0 ? Math.ceil(lockedForMs / 1000) : 0, hasFailures: true };
+    return statusOf(counter, now);
   }
 
   /**
@@ -49,13 +47,10 @@ export class AttemptLimiter {
    * right answer then clears the counter (recordSuccess); a wrong one only reports its lockout (wrong).
    */
   async begin(pool: Pool, memberId: number, now: Date): Promise<CountedAttempt> {
-    const windowStartedBefore = new Date(now.getTime() - this.policy.windowMs);
-    const lockedUntil = new Date(now.getTime() + this.policy.lockMs);
     return withRetriedTransaction(pool, async (connection) => {
-      const counter = await findAttemptCounter(connection, memberId, this.kind);
-      const lockedForMs = counter?.lockedUntil ? counter.lockedUntil.getTime() - now.getTime() : 0;
-      if (lockedForMs > 0) return { lockedForSeconds: Math.ceil(lockedForMs / 1000), hasFailures: true, locksIfWrong: false };
-      await recordAttemptFailure(connection, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil);
+      const before = statusOf(await findAttemptCounter(connection, memberId, this.kind), now);
+      if (before.lockedForSeconds > 0) return { ...before, locksIfWrong: false };
+      await this.count(connection, memberId, now);
       const counted = await findAttemptCounter(connection, memberId, this.kind);
       return { lockedForSeconds: 0, hasFailures: true, locksIfWrong: counted?.failures === this.policy.maxFailures };
     });
@@ -68,9 +63,7 @@ export class AttemptLimiter {
 
   /** Counts a failure; true when it was the one that set the lock (read back: guesses may run in parallel). */
   async recordFailure(db: Queryable, memberId: number, now: Date): Promise<boolean> {
-    const windowStartedBefore = new Date(now.getTime() - this.policy.windowMs);
-    const lockedUntil = new Date(now.getTime() + this.policy.lockMs);
-    await retryStatementOnConflict(db, () => recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil));
+    await retryStatementOnConflict(db, () => this.count(db, memberId, now));
     const counter = await retryStatementOnConflict(db, () => findAttemptCounter(db, memberId, this.kind));
     const lockedNow = counter?.failures === this.policy.maxFailures;
     if (lockedNow) recordLockout(this.kind);
@@ -81,4 +74,17 @@ export class AttemptLimiter {
   async recordSuccess(db: Queryable, memberId: number, before: AttemptStatus): Promise<void> {
     if (before.hasFailures) await retryStatementOnConflict(db, () => clearAttemptFailures(db, memberId, this.kind));
   }
+
+  /** One failure more in the policy's window, locking at maxFailures. */
+  private count(db: Queryable, memberId: number, now: Date): Promise<void> {
+    const windowStartedBefore = new Date(now.getTime() - this.policy.windowMs);
+    const lockedUntil = new Date(now.getTime() + this.policy.lockMs);
+    return recordAttemptFailure(db, memberId, this.kind, now, windowStartedBefore, this.policy.maxFailures, lockedUntil);
+  }
+}
+
+function statusOf(counter: AttemptCounter | null, now: Date): AttemptStatus {
+  if (!counter) return { lockedForSeconds: 0, hasFailures: false };
+  const lockedForMs = counter.lockedUntil ? counter.lockedUntil.getTime() - now.getTime() : 0;
+  return { lockedForSeconds: lockedForMs > 0 ? Math.ceil(lockedForMs / 1000) : 0, hasFailures: true };
 }
